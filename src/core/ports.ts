@@ -1,0 +1,13 @@
+/**
+ * Port interfaces the core and engine are written against. Adapters (in storage/ and net/)
+ * implement them; entry points pick the adapters. Contract suites live under test/.
+ */
+import type { Address } from './objects';
+
+/** Content-addressed object storage: blocks and index nodes, stored as sealed bytes. */
+export interface ObjectStore {
+  get(address: Address): Promise<Uint8Array | undefined>;
+  has(address: Address): Promise<boolean>;
+  /** Stores bytes the caller has verified against `address`. Idempotent. */
+  put(address: Address, bytes: Uint8Array): Promise<void>;
+}
