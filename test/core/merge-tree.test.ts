@@ -1,0 +1,73 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { toHex } from '../../src/core/bytes';
+import { createShare } from '../../src/core/capability';
+import type { Entry } from '../../src/core/entry';
+import { mergeMaps } from '../../src/core/merge';
+import { mergeTrees } from '../../src/core/merge-tree';
+import { buildTree, iterate, treeKeys } from '../../src/core/tree';
+import { MemoryObjectStore } from '../helpers/memory-store';
+
+const devices = ['00000000000000a1', '00000000000000b2', '00000000000000c3'];
+
+/** One device's view: a few paths, each written at some counter by that device. */
+const view = fc.record({
+  device: fc.constantFrom(...devices),
+  files: fc.uniqueArray(
+    fc.record({
+      path: fc.constantFrom('a.txt', 'b.txt', 'dir/c.txt', 'dir/d'),
+      counter: fc.integer({ min: 1, max: 3 }),
+      mtime: fc.integer({ min: 1, max: 5 }).map((n) => 1_700_000_000_000 + n * 1000),
+      deleted: fc.boolean(),
+    }),
+    { selector: (f) => f.path, maxLength: 4 },
+  ),
+});
+
+function entries({
+  device,
+  files,
+}: typeof view extends fc.Arbitrary<infer T> ? T : never): Entry[] {
+  return files.map((f) => ({
+    path: f.path,
+    kind: 'file',
+    size: 0,
+    mtime: f.mtime,
+    executable: false,
+    blocks: [],
+    version: { [device]: f.counter },
+    device,
+    deleted: f.deleted,
+  }));
+}
+
+describe('mergeTrees', () => {
+  const context = () => ({ store: new MemoryObjectStore(), keys: treeKeys(createShare().readKey) });
+
+  it('returns a lone root unchanged and merges equal roots once', async () => {
+    const ctx = context();
+    const root = await buildTree(ctx, []);
+    expect(toHex(await mergeTrees(ctx, [root, root]))).toBe(toHex(root));
+  });
+
+  it('is the tree of mergeMaps, whatever the order of the roots', async () => {
+    const ctx = context();
+    await fc.assert(
+      fc.asyncProperty(fc.array(view, { minLength: 1, maxLength: 4 }), async (views) => {
+        const lists = views.map(entries);
+        const roots = await Promise.all(lists.map((l) => buildTree(ctx, l)));
+        const merged = await mergeTrees(ctx, roots);
+        const expected = mergeMaps(lists.map((l) => new Map(l.map((e) => [e.path, e]))));
+        const got: Entry[] = [];
+        for await (const e of iterate(ctx, merged)) got.push(e);
+        const byPath = (a: Entry, b: Entry) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+        expect([...got].sort(byPath)).toEqual([...expected.values()].sort(byPath));
+        const reversed = await mergeTrees(ctx, [...roots].reverse());
+        expect(toHex(reversed)).toBe(toHex(merged));
+        // merging the result with any input again changes nothing
+        expect(toHex(await mergeTrees(ctx, [merged, roots[0]!]))).toBe(toHex(merged));
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
