@@ -14,7 +14,11 @@ export type ErrorCode =
   | 'protocol' // a well-formed message at the wrong time, or a rule of the session broken
   | 'unauthorized' // a peer that did not prove it holds the share
   | 'missing' // an object that is needed but not stored
-  | 'unsupported'; // a version or feature this peer does not speak
+  | 'unsupported' // a version or feature this peer does not speak
+  | 'changed' // a file no longer matches what the caller expected: rescan, never clobber it
+  | 'paused' // the folder's root or marker is gone or permission was lost: sync pauses
+  | 'no-space' // the disk is full (ENOSPC, quota)
+  | 'io'; // a disk or file system error (EIO, permission on one file, ...)
 
 export class PeerfoldError extends Error {
   override readonly name = 'PeerfoldError';

@@ -1,0 +1,261 @@
+/**
+ * The Drive contract (src/core/drive.ts): every adapter runs it through `driveContract`. The
+ * safety cases (expect re-checks, bad paths, pausing, faults) are in drive-contract-safety.ts.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Drive, DriveEntry } from '../../src/core/drive';
+import { isPeerfoldError, type ErrorCode } from '../../src/core/errors';
+import { FaultyDrive } from '../../src/storage/faulty-drive';
+import { driveSafetyContract } from './drive-contract-safety';
+
+export interface DriveHarness {
+  /** A drive on a fresh, empty folder whose marker exists. */
+  readonly drive: Drive;
+  /** Deletes the whole folder from under the drive, as a user would. */
+  removeRoot(): Promise<void>;
+  /** Deletes the marker directory from under the drive. */
+  removeMarker(): Promise<void>;
+  /** What the folder's parent holds besides the folder: nothing may ever be written there. */
+  outside(): Promise<string[]>;
+  cleanup(): Promise<void>;
+}
+
+export type MakeDrive = () => Promise<DriveHarness>;
+
+export const MTIME = 1_700_000_000_123;
+
+/** Deterministic pseudo-random bytes, distinct per label. */
+export function bytesFor(label: string, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = 2166136261;
+  for (const c of Buffer.from(label)) x = Math.imul(x ^ c, 16777619) >>> 0;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 255;
+  }
+  return out;
+}
+
+export function* chunksOf(bytes: Uint8Array, size: number): Generator<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+  if (bytes.length === 0) yield new Uint8Array(0);
+}
+
+export async function readAll(drive: Drive, path: string, chunk?: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const part of drive.readStream(path, chunk)) {
+    if (chunk !== undefined) expect(part.length).toBeLessThanOrEqual(chunk);
+    parts.push(part);
+  }
+  return Buffer.concat(parts);
+}
+
+export async function listAll(drive: Drive, under?: string): Promise<DriveEntry[]> {
+  const out: DriveEntry[] = [];
+  for await (const e of drive.list(under)) out.push(e);
+  return out.sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+export function put(
+  drive: Drive,
+  path: string,
+  content: string | Uint8Array,
+  mtime = MTIME,
+): Promise<DriveEntry> {
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+  return drive.write(path, [bytes], { mtime, executable: false });
+}
+
+export async function text(drive: Drive, path: string): Promise<string> {
+  return Buffer.from(await readAll(drive, path)).toString();
+}
+
+/** The code of the PeerfoldError `p` rejects with ('ok' if it resolves). */
+export async function codeOf(p: Promise<unknown> | AsyncIterable<unknown>): Promise<string> {
+  try {
+    if (Symbol.asyncIterator in p) {
+      const iterator = p[Symbol.asyncIterator]();
+      while (!(await iterator.next()).done);
+    } else await p;
+    return 'ok';
+  } catch (e) {
+    if (isPeerfoldError(e)) return e.code satisfies ErrorCode;
+    throw e;
+  }
+}
+
+export interface Ctx {
+  h: DriveHarness;
+  d: Drive;
+}
+
+export function driveContract(name: string, make: MakeDrive): void {
+  describe(`Drive contract: ${name}`, () => {
+    const ctx = {} as Ctx;
+    beforeEach(async () => {
+      ctx.h = await make();
+      ctx.d = ctx.h.drive;
+    });
+    afterEach(() => ctx.h.cleanup());
+
+    it('starts ok and empty; the marker holds bytes and is never listed', async () => {
+      const { d } = ctx;
+      expect(await d.status()).toBe('ok');
+      expect(await listAll(d)).toEqual([]);
+      expect(await d.readMarker()).toBeUndefined();
+      await d.writeMarker(Buffer.from('share-1'));
+      await d.writeMarker(Buffer.from('share-2'));
+      expect(Buffer.from((await d.readMarker())!).toString()).toBe('share-2');
+      await d.createMarker(); // idempotent
+      expect(await listAll(d)).toEqual([]);
+    });
+
+    it.each([
+      ['empty', 0, 7],
+      ['small', 100, 7],
+      ['multi-MiB', 3 * 1024 * 1024 + 17, 65536],
+    ])('round-trips a %s file through streams', async (_, size, chunk) => {
+      const { d } = ctx;
+      const data = bytesFor(`round-${size}`, size);
+      const written = await d.write('dir/sub/f.bin', chunksOf(data, chunk), {
+        mtime: MTIME,
+        executable: false,
+      });
+      const want = { path: 'dir/sub/f.bin', kind: 'file', size, mtime: MTIME, executable: false };
+      expect(written).toEqual(want);
+      expect(await d.stat('dir/sub/f.bin')).toEqual(want);
+      expect(Buffer.compare(await readAll(d, 'dir/sub/f.bin', 100_000), data)).toBe(0);
+      expect(Buffer.compare(await readAll(d, 'dir/sub/f.bin'), data)).toBe(0);
+      const mid = Math.floor(size / 2);
+      expect([...(await d.read('dir/sub/f.bin', mid, 10))]).toEqual([
+        ...data.subarray(mid, mid + 10),
+      ]);
+      expect((await d.read('dir/sub/f.bin', size + 5, 10)).length).toBe(0);
+    });
+
+    it('accepts plain iterables and keeps the executable bit and mtime', async () => {
+      const { d } = ctx;
+      const parts = [Buffer.from('#!/bin/sh\n'), Buffer.from('echo hi\n')];
+      const e = await d.write('run.sh', parts, { mtime: MTIME + 1, executable: true });
+      expect(e).toMatchObject({ size: 18, mtime: MTIME + 1, executable: true });
+      const expect_ = { size: 18, mtime: MTIME + 1 }; // what was seen: still true, so it goes
+      await d.write('run.sh', [Buffer.from('x')], {
+        mtime: MTIME,
+        executable: false,
+        expect: expect_,
+      });
+      expect(await d.stat('run.sh')).toMatchObject({ size: 1, mtime: MTIME, executable: false });
+      expect(await d.setMtime('run.sh', MTIME - 5000)).toMatchObject({ mtime: MTIME - 5000 });
+      expect(await codeOf(d.setMtime('nope', MTIME))).toBe('missing');
+    });
+
+    it('lists every file and directory, recursively, in any order', async () => {
+      const { d } = ctx;
+      await put(d, 'a/b/c.txt', 'c');
+      await put(d, 'a/d.txt', 'dd');
+      await put(d, 'e.txt', 'eee');
+      await d.mkdir('f/g');
+      await d.mkdir('f/g'); // idempotent
+      const all = await listAll(d);
+      expect(all.map((e) => `${e.kind}:${e.path}`)).toEqual([
+        'dir:a',
+        'dir:a/b',
+        'file:a/b/c.txt',
+        'file:a/d.txt',
+        'file:e.txt',
+        'dir:f',
+        'dir:f/g',
+      ]);
+      expect(all.find((e) => e.path === 'a/d.txt')).toMatchObject({ size: 2, mtime: MTIME });
+      expect(all.find((e) => e.path === 'a')).toMatchObject({ size: 0, executable: false });
+      expect((await listAll(d, 'a')).map((e) => e.path)).toEqual(['a/b', 'a/b/c.txt', 'a/d.txt']);
+      expect(await listAll(d, 'zzz')).toEqual([]);
+      expect(await d.stat('a')).toMatchObject({ kind: 'dir', path: 'a' });
+      expect(await d.stat('a/nope')).toBeUndefined();
+      expect(await d.stat('e.txt/x')).toBeUndefined();
+    });
+
+    it('skips temporary files left by a crash, and cleanupTemp removes them', async () => {
+      const { d } = ctx;
+      await put(d, 'keep.txt', 'old');
+      const f = new FaultyDrive(d, { crashBeforeRename: true });
+      expect(await codeOf(put(f, 'keep.txt', 'new'))).toBe('io');
+      expect(await codeOf(put(f, 'sub/new.txt', 'new'))).toBe('ok'); // the crash was one-shot
+      expect(await text(d, 'keep.txt')).toBe('old');
+      expect((await listAll(d)).map((e) => e.path)).toEqual(['keep.txt', 'sub', 'sub/new.txt']);
+      expect(await d.cleanupTemp()).toBe(1);
+      expect(await d.cleanupTemp()).toBe(0);
+      expect(await text(d, 'keep.txt')).toBe('old');
+    });
+
+    it('a reader during a slow write sees the old or the new content, never a part', async () => {
+      const { d } = ctx;
+      const old = bytesFor('old', 256 * 1024);
+      const next = bytesFor('new', 300 * 1024);
+      await put(d, 'big.bin', old);
+      const slow = new FaultyDrive(d, { writeLatencyMs: 5 });
+      let done = false;
+      const writing = slow
+        .write('big.bin', chunksOf(next, 16 * 1024), { mtime: MTIME + 9, executable: false })
+        .finally(() => (done = true));
+      const seen = new Set<string>();
+      while (!done) {
+        const got = await readAll(d, 'big.bin', 64 * 1024);
+        const which = Buffer.compare(got, old) === 0 ? 'old' : Buffer.compare(got, next) === 0;
+        expect(which === 'old' || which === true).toBe(true);
+        seen.add(String(which));
+        expect((await listAll(d)).map((e) => e.path)).toEqual(['big.bin']);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      await writing;
+      expect(seen.has('old')).toBe(true);
+      expect(Buffer.compare(await readAll(d, 'big.bin'), next)).toBe(0);
+    });
+
+    it('renames files and directories in place, keeping their times', async () => {
+      const { d } = ctx;
+      await put(d, 'x/one.txt', '1', MTIME - 1000);
+      await put(d, 'x/two.txt', '2');
+      const moved = await d.rename('x/one.txt', 'y/z/uno.txt', { size: 1, mtime: MTIME - 1000 });
+      expect(moved).toMatchObject({ path: 'y/z/uno.txt', size: 1, mtime: MTIME - 1000 });
+      expect(await d.stat('x/one.txt')).toBeUndefined();
+      expect(await d.rename('x', 'w', 'dir')).toMatchObject({ kind: 'dir', path: 'w' });
+      expect(await text(d, 'w/two.txt')).toBe('2');
+      expect((await listAll(d)).map((e) => e.path)).toEqual([
+        'w',
+        'w/two.txt',
+        'y',
+        'y/z',
+        'y/z/uno.txt',
+      ]);
+      expect(await codeOf(d.rename('gone', 'there'))).toBe('missing');
+    });
+
+    it('removes files and empty directories; removing nothing is a no-op', async () => {
+      const { d } = ctx;
+      await put(d, 'p/q.txt', 'q');
+      await d.remove('p/q.txt', { size: 1, mtime: MTIME });
+      await d.remove('p', 'dir');
+      await d.remove('p');
+      await d.remove('never/was');
+      expect(await listAll(d)).toEqual([]);
+    });
+
+    it('reports changes to a watcher (best effort)', async () => {
+      const { d } = ctx;
+      const seen: (string | undefined)[] = [];
+      const stop = d.watch((p) => seen.push(p));
+      await put(d, 'watched.txt', 'w');
+      for (let i = 0; i < 100 && seen.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      stop();
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((p) => p === undefined || !p.includes('.peerfold'))).toBe(true);
+    });
+
+    driveSafetyContract(ctx);
+  });
+}

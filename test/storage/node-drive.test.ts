@@ -1,0 +1,121 @@
+import { chmod, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NodeDrive } from '../../src/storage/node-drive';
+import { codeOf, driveContract, listAll, MTIME, put, text } from './drive-contract';
+import { nodeHarness } from './node-harness';
+
+driveContract('node', nodeHarness);
+
+describe('NodeDrive on a real folder', () => {
+  let h: Awaited<ReturnType<typeof nodeHarness>>;
+  let root: string;
+  beforeEach(async () => {
+    h = await nodeHarness();
+    root = h.drive.root;
+  });
+  afterEach(() => h.cleanup());
+
+  it('does not follow a symlink out of the root', async () => {
+    const d = h.drive;
+    const secret = join(h.parent, 'secret');
+    await mkdir(secret);
+    await writeFile(join(secret, 'key.txt'), 'secret');
+    await symlink(secret, join(root, 'link'));
+    await symlink(join(secret, 'key.txt'), join(root, 'key-link.txt'));
+    await put(d, 'real.txt', 'r');
+
+    expect((await listAll(d)).map((e) => e.path)).toEqual(['real.txt']);
+    const calls = [
+      () => put(d, 'link/x.txt', 'evil'),
+      () => put(d, 'link/deeper/x.txt', 'evil'),
+      () => d.mkdir('link/sub'),
+      () => d.stat('link/key.txt'),
+      () => d.read('link/key.txt', 0, 10),
+      () => d.readStream('link/key.txt'),
+      () => d.remove('link/key.txt'),
+      () => d.rename('real.txt', 'link/real.txt'),
+      () => d.list('link'),
+    ];
+    for (const call of calls) expect(await codeOf(call())).toBe('bad-path');
+    // The link itself is not the drive's: not a file to read, replace, or remove.
+    expect(await d.stat('key-link.txt')).toBeUndefined();
+    expect(await codeOf(d.read('key-link.txt', 0, 10))).toBe('missing');
+    expect(await codeOf(put(d, 'key-link.txt', 'evil'))).toBe('changed');
+    expect(await codeOf(d.remove('key-link.txt'))).toBe('changed');
+    expect(await codeOf(d.rename('key-link.txt', 'x'))).toBe('changed');
+    expect(await codeOf(d.rename('link', 'x'))).toBe('changed');
+    expect(await readdir(secret)).toEqual(['key.txt']);
+    expect(await readFile(join(secret, 'key.txt'), 'utf8')).toBe('secret');
+    expect((await lstat(join(root, 'link'))).isSymbolicLink()).toBe(true);
+  });
+
+  it('renames without copying (same inode)', async () => {
+    const d = h.drive;
+    await put(d, 'a.bin', 'data');
+    const before = await stat(join(root, 'a.bin'));
+    await d.rename('a.bin', 'deep/b.bin');
+    expect((await stat(join(root, 'deep', 'b.bin'))).ino).toBe(before.ino);
+  });
+
+  it('writes through a temporary file in the same directory, synced and renamed', async () => {
+    const d = h.drive;
+    let during: string[] = [];
+    await d.write('sub/f.txt', [Buffer.from('x')], {
+      mtime: MTIME,
+      executable: false,
+      beforeCommit: async () => {
+        during = await readdir(join(root, 'sub'));
+      },
+    });
+    expect(during).toHaveLength(1);
+    expect(during[0]).toMatch(/^\.peerfold-tmp-[0-9a-f]{16}$/);
+    expect(await readdir(join(root, 'sub'))).toEqual(['f.txt']);
+  });
+
+  it('maps the executable bit to mode & 0o111 and keeps other permission bits', async () => {
+    const d = h.drive;
+    await d.write('x.sh', [Buffer.from('#!')], { mtime: MTIME, executable: true });
+    expect((await stat(join(root, 'x.sh'))).mode & 0o111).not.toBe(0);
+    await chmod(join(root, 'x.sh'), 0o700);
+    await d.write('x.sh', [Buffer.from('#')], { mtime: MTIME, executable: false });
+    expect((await stat(join(root, 'x.sh'))).mode & 0o777).toBe(0o600);
+    await chmod(join(root, 'x.sh'), 0o751);
+    expect(await d.stat('x.sh')).toMatchObject({ executable: true });
+  });
+
+  it('reports mtimes in whole milliseconds, stable across a write', async () => {
+    const d = h.drive;
+    for (const mtime of [MTIME, MTIME + 999, 1_000, 4_102_444_800_000]) {
+      expect((await put(d, 'm.txt', 'm', mtime)).mtime).toBe(mtime);
+      expect((await d.stat('m.txt'))!.mtime).toBe(mtime);
+    }
+  });
+
+  it('lists names in NFC and leaves validation to the scanner', async () => {
+    await writeFile(join(root, 'cafe\u0301.txt'), 'nfd');
+    await writeFile(join(root, 'aux.txt'), 'reserved on Windows');
+    expect((await listAll(h.drive)).map((e) => e.path)).toEqual(['aux.txt', 'caf\u00e9.txt']);
+  });
+
+  it('probes the file system for case folding', async () => {
+    expect(h.drive.caseInsensitive).toBe(false); // ext4/tmpfs here
+    const forced = await NodeDrive.open(root, { caseInsensitive: true });
+    expect(forced.caseInsensitive).toBe(true);
+    expect(await text(h.drive, 'nope.txt').catch(() => 'missing')).toBe('missing');
+  });
+
+  it('watches subdirectories', async () => {
+    const d = h.drive;
+    await d.mkdir('w/x');
+    const seen: (string | undefined)[] = [];
+    const stop = d.watch((p) => seen.push(p));
+    await new Promise((r) => setTimeout(r, 50));
+    await put(d, 'w/x/deep.txt', 'd');
+    for (let i = 0; i < 100 && !seen.includes('w/x/deep.txt'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    stop();
+    expect(seen).toContain('w/x/deep.txt');
+  });
+});

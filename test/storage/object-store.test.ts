@@ -1,0 +1,48 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { toHex } from '../../src/core/bytes';
+import { objectAddress } from '../../src/core/objects';
+import { FsObjectStore } from '../../src/storage/fs-object-store';
+import { MemoryObjectStore } from '../../src/storage/memory-object-store';
+import { bytesFor } from './drive-contract';
+import { objectStoreContract } from './object-store-contract';
+
+async function fsHarness() {
+  const dir = await mkdtemp(join(tmpdir(), 'peerfold-objects-'));
+  const store = new FsObjectStore(dir);
+  return {
+    store,
+    dir,
+    corrupt: async (a: Uint8Array) => {
+      const hex = toHex(a);
+      await writeFile(join(dir, 'objects', hex.slice(0, 2), hex.slice(2)), 'bit rot');
+    },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+objectStoreContract('memory', () =>
+  Promise.resolve({ store: new MemoryObjectStore(), cleanup: () => Promise.resolve() }),
+);
+objectStoreContract('fs', fsHarness, { corruptible: true });
+
+describe('FsObjectStore', () => {
+  it('fans objects out as objects/ab/cdef... and cleans temporary files', async () => {
+    const h = await fsHarness();
+    try {
+      const o = bytesFor('layout', 10);
+      const hex = toHex(objectAddress(o));
+      await h.store.put(objectAddress(o), o);
+      expect(await readdir(join(h.dir, 'objects', hex.slice(0, 2)))).toEqual([hex.slice(2)]);
+      expect(await readdir(join(h.dir, 'objects', 'tmp'))).toEqual([]);
+      await writeFile(join(h.dir, 'objects', 'tmp', '.peerfold-tmp-dead'), 'half');
+      expect(await h.store.cleanupTemp()).toBe(1);
+      expect(await readdir(join(h.dir, 'objects', 'tmp'))).toEqual([]);
+      expect(await new FsObjectStore(h.dir).has(objectAddress(o))).toBe(true); // persisted
+    } finally {
+      await h.cleanup();
+    }
+  });
+});
