@@ -4,17 +4,7 @@ import { decode, encode, type BValue } from '../../src/core/bencode';
 import { fromUtf8, utf8 } from '../../src/core/bytes';
 import { PeerfoldError } from '../../src/core/errors';
 import { fuzzInputs } from '../helpers/fuzz';
-
-/** The outcome of `f`: 'ok', or the code of the PeerfoldError it threw (anything else fails). */
-function outcome(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof PeerfoldError) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
+import { outcome } from '../helpers/errors';
 
 const text = (bytes: Uint8Array): string => fromUtf8(bytes);
 const decodeText = (s: string): BValue => decode(utf8(s));

@@ -9,18 +9,7 @@ import {
   toHex,
   utf8,
 } from '../../src/core/bytes';
-import { PeerfoldError } from '../../src/core/errors';
-
-/** The outcome of `f`: 'ok', or the code of the PeerfoldError it threw (anything else fails). */
-function outcome(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof PeerfoldError) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
+import { outcome } from '../helpers/errors';
 
 /** The platform's strict decoder, as an oracle (a BOM is kept as a character, as ours does). */
 const oracle = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

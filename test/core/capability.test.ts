@@ -12,17 +12,7 @@ import {
   writeFromSeed,
 } from '../../src/core/capability';
 import { bytesEqual, toHex } from '../../src/core/bytes';
-import { PeerfoldError } from '../../src/core/errors';
-
-function errorOf(f: () => unknown): PeerfoldError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof PeerfoldError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
+import { errorOf } from '../helpers/errors';
 
 describe('capabilities', () => {
   it('derives Read from Write and Store from Read, one way', () => {

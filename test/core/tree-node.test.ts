@@ -27,19 +27,10 @@ import {
   readKey,
   tombstone,
 } from './tree-fixtures';
+import { errorOf } from '../helpers/errors';
 
 function craft(keys: TreeKeys, l: number, c: Address[], b: Address[], secret: BInput): Uint8Array {
   return encode({ v: 1, l, c, b, x: seal(keys.seal, encode(secret)) });
-}
-
-function errorOf(f: () => unknown): PeerfoldError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof PeerfoldError) return e;
-    throw e;
-  }
-  throw new Error('expected a PeerfoldError');
 }
 
 const A = new Uint8Array(32).fill(0xaa);

@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encode, type BInput, type BInputDict } from '../../src/core/bencode';
 import { bytesEqual, fromUtf8, utf8 } from '../../src/core/bytes';
-import { PeerfoldError } from '../../src/core/errors';
 import {
   EXTENSION_NAME,
   MAX_AGENT_BYTES,
@@ -19,17 +18,7 @@ import {
   encodeMessage,
   type WireMessage,
 } from '../../src/core/wire';
-
-/** The outcome of `f`: 'ok', or the code of the PeerfoldError it threw (anything else fails). */
-function outcome(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof PeerfoldError) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
+import { outcome } from '../helpers/errors';
 
 const filled = (length: number, value = 7): Uint8Array => new Uint8Array(length).fill(value);
 const addr = (i: number): Uint8Array => filled(32, i & 0xff);

@@ -6,6 +6,7 @@ import { signHead, type SignedHead } from '../../src/core/head';
 import type { Address } from '../../src/core/objects';
 import { buildTree, treeKeys } from '../../src/core/tree';
 import type { MemoryObjectStore } from './memory-store';
+import { bytesFor } from './data';
 
 export const DEVICE_A = '00000000000000aa';
 export const DEVICE_B = '00000000000000bb';
@@ -14,20 +15,6 @@ export interface FixtureFile {
   path: string;
   /** The file's content as plaintext blocks (kept small so tests stay fast). */
   blocks: Uint8Array[];
-}
-
-/** Deterministic pseudo-random bytes, distinct per label. */
-export function bytesFor(label: string, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = 2166136261;
-  for (const c of utf8(label)) x = Math.imul(x ^ c, 16777619) >>> 0;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 255;
-  }
-  return out;
 }
 
 /** Writes the files' blocks and index into `store` and signs a head over the tree. */

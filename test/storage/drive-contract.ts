@@ -7,6 +7,9 @@ import type { Drive, DriveEntry } from '../../src/core/drive';
 import { isPeerfoldError, type ErrorCode } from '../../src/core/errors';
 import { FaultyDrive } from '../../src/storage/faulty-drive';
 import { driveSafetyContract } from './drive-contract-safety';
+import { bytesFor } from '../helpers/data';
+
+export { bytesFor };
 
 export interface DriveHarness {
   /** A drive on a fresh, empty folder whose marker exists. */
@@ -23,20 +26,6 @@ export interface DriveHarness {
 export type MakeDrive = () => Promise<DriveHarness>;
 
 export const MTIME = 1_700_000_000_123;
-
-/** Deterministic pseudo-random bytes, distinct per label. */
-export function bytesFor(label: string, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = 2166136261;
-  for (const c of Buffer.from(label)) x = Math.imul(x ^ c, 16777619) >>> 0;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 255;
-  }
-  return out;
-}
 
 export function* chunksOf(bytes: Uint8Array, size: number): Generator<Uint8Array> {
   for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
