@@ -205,11 +205,7 @@ export class Replica {
         walk.running = false;
         walk.failed = true;
         this.walks.delete(toHex(walk.head.id));
-        this.events.warning?.(
-          e instanceof PeerfoldError
-            ? e
-            : new PeerfoldError('malformed', `cannot walk a received head: ${String(e)}`, false),
-        );
+        this.warn(e);
       },
     );
   }
@@ -251,7 +247,24 @@ export class Replica {
     if (this.walks.get(id) !== walk) return;
     this.walks.delete(id);
     for (const hex of walk.visitedNodes) this.completeNodes.add(hex);
-    if (this.graph.add(walk.head)) this.accepted(walk.head);
+    let added: boolean;
+    try {
+      added = this.graph.add(walk.head);
+    } catch (e) {
+      // e.g. a seq not above a known parent's: the head is refused, the peer was honest
+      // about the objects it served, so only a warning.
+      this.warn(e);
+      return;
+    }
+    if (added) this.accepted(walk.head);
+  }
+
+  private warn(e: unknown): void {
+    this.events.warning?.(
+      e instanceof PeerfoldError
+        ? new PeerfoldError(e.code, e.message, false)
+        : new PeerfoldError('malformed', `cannot accept a received head: ${String(e)}`, false),
+    );
   }
 
   private accepted(head: SignedHead): void {

@@ -215,4 +215,36 @@ describe('sync session', () => {
     await until(() => sink.heads.length === 1);
     expect(new Set(sink.store.objects.keys())).toEqual(await addressSet(full.store, root));
   });
+  it('refuses a head whose seq is not above its parent, with a warning, and stays up', async () => {
+    const cap = createShare();
+    const source = makePeer(cap);
+    const first = await writeVersion(cap, source.store, sampleFiles('a'));
+    const second = signHead(cap, {
+      seq: 2,
+      parents: [first.head.id],
+      root: first.root,
+      time: 2,
+      device: DEVICE_B,
+    });
+    // a validly signed child of `second` that claims seq 2 again: the graph must refuse it
+    const bad = signHead(cap, {
+      seq: 2,
+      parents: [second.id],
+      root: first.root,
+      time: 3,
+      device: DEVICE_B,
+    });
+    const sink = makePeer(toStore(cap));
+    sink.replica.addLocalHead(first.head);
+    sink.replica.addLocalHead(second);
+    for (const [hex, bytes] of source.store.objects) sink.store.objects.set(hex, bytes);
+    const link = connect(source, sink);
+    await until(() => link.b.state === 'open');
+    link.a.announce([encodeSignedHead(bad)]);
+    await until(() => sink.warnings.length > 0);
+    expect(sink.warnings[0]!.code).toBe('malformed');
+    expect(sink.replica.frontier().map(toHex)).toEqual([toHex(encodeSignedHead(second))]);
+    expect(link.b.state).toBe('open');
+    link.a.close();
+  });
 });
