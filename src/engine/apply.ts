@@ -1,0 +1,232 @@
+/**
+ * The apply step (DESIGN.md section 6): makes the folder hold a target tree (the merged index),
+ * starting from the local index `from`, which describes what the folder held at the last scan.
+ *
+ * Every overwrite or delete passes the drive the `from` entry as `Expect`, so a local edit made
+ * since the last scan is never clobbered: the drive refuses ('changed'), the path is reported
+ * and keeps its `from` entry in the returned index, and the next scan picks the edit up. Files
+ * are written atomically by the drive, from decrypted blocks streamed one at a time; a file
+ * whose blocks are not all stored is not started. Order: file deletions, new directories
+ * (parents first), renames, directory deletions (children first), then file writes.
+ *
+ * A new file whose blocks and executable bit equal those of a file deleted in the same apply is
+ * moved with `drive.rename` instead of being rewritten (no block read, no data copied).
+ */
+import { decryptBlock, type BlockKeys } from '../core/blocks';
+import { toHex } from '../core/bytes';
+import type { Drive, Expect } from '../core/drive';
+import type { Entry } from '../core/entry';
+import { isPeerfoldError, PeerfoldError } from '../core/errors';
+import type { Address } from '../core/objects';
+import { comparePaths } from '../core/path';
+import type { ObjectStore } from '../core/ports';
+import { diffTrees, updateTree, type Mutation, type TreeContext } from '../core/tree';
+
+export interface ApplyOptions {
+  readonly drive: Drive;
+  readonly ctx: TreeContext;
+  readonly blocks: BlockKeys;
+  /** Where file blocks are read from. */
+  readonly store: ObjectStore;
+  /** The local index: what the folder held at the last scan or apply. */
+  readonly from: Address;
+  /** The target (merged) tree. */
+  readonly to: Address;
+}
+
+export interface Conflict {
+  readonly path: string;
+  readonly reason: string;
+}
+
+export interface ApplyResult {
+  /** The new local index: `to` where applied, the `from` entry where a path failed. */
+  readonly root: Address;
+  /** Paths whose `to` entry now describes the folder, in path order. */
+  readonly applied: string[];
+  /** Paths left as they were, and why (a local edit, a missing block, a paused folder...). */
+  readonly conflicts: Conflict[];
+}
+
+/** One path to bring from `before` (undefined: nothing) to `after` (undefined: nothing). */
+interface Step {
+  readonly path: string;
+  readonly before: Entry | undefined;
+  readonly after: Entry | undefined;
+}
+
+const live = (e: Entry | undefined): e is Entry => e !== undefined && !e.deleted;
+const liveFile = (e: Entry | undefined): e is Entry => live(e) && e.kind === 'file';
+const liveDir = (e: Entry | undefined): e is Entry => live(e) && e.kind === 'dir';
+
+/** What the folder holds at a path if it still matches the entry. */
+function expectOf(e: Entry | undefined): Expect {
+  if (liveFile(e)) return { size: e.size, mtime: e.mtime };
+  if (liveDir(e)) return 'dir';
+  return 'absent';
+}
+
+function sameContent(a: Entry, b: Entry): boolean {
+  return (
+    a.size === b.size &&
+    a.executable === b.executable &&
+    a.blocks.length === b.blocks.length &&
+    a.blocks.every((x, i) => toHex(x.address) === toHex(b.blocks[i]!.address))
+  );
+}
+
+/** The key under which a file's content is recognised after a rename. */
+function contentKey(e: Entry): string {
+  return `${e.executable ? 'x' : '-'}${e.blocks.map((b) => toHex(b.address)).join('')}`;
+}
+
+/** A file's plaintext, one block at a time, each checked against its address and size. */
+async function* plaintext(opts: ApplyOptions, e: Entry): AsyncGenerator<Uint8Array> {
+  for (const b of e.blocks) {
+    const bytes = await opts.store.get(b.address);
+    if (!bytes) throw new PeerfoldError('missing', `${e.path}: block ${toHex(b.address)} gone`);
+    const data = decryptBlock(opts.blocks, b.address, bytes);
+    if (data.length !== b.size) {
+      throw new PeerfoldError(
+        'malformed',
+        `${e.path}: block of ${data.length} bytes, not ${b.size}`,
+      );
+    }
+    yield data;
+  }
+}
+
+export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
+  const { drive, ctx } = opts;
+  const steps: Step[] = [];
+  for await (const c of diffTrees(ctx, opts.from, opts.to)) {
+    steps.push({ path: c.path, before: c.before, after: c.after });
+  }
+
+  const failed = new Map<string, string>();
+  /** Paths whose operations were cut short by a pause (left, or partly left, undone). */
+  const notDone = new Set<string>();
+  let pausedBy: PeerfoldError | undefined;
+  /** Runs one drive operation for `path`; a refusal is recorded, a pause stops the rest. */
+  const attempt = async (path: string, op: () => Promise<unknown>): Promise<boolean> => {
+    if (failed.has(path)) return false;
+    if (pausedBy) {
+      notDone.add(path);
+      return false;
+    }
+    try {
+      await op();
+      return true;
+    } catch (err) {
+      if (!isPeerfoldError(err)) throw err;
+      if (err.code === 'paused') {
+        pausedBy = err;
+        notDone.add(path);
+      } else failed.set(path, `${err.code}: ${err.message}`);
+      return false;
+    }
+  };
+
+  // Sort the steps into the phases.
+  const removeFiles: Step[] = [];
+  const removeDirs: Step[] = [];
+  const mkdirs: Step[] = [];
+  const writes: Step[] = [];
+  for (const s of steps) {
+    const { before, after } = s;
+    if (liveFile(before) && !liveFile(after)) removeFiles.push(s);
+    if (liveDir(before) && !liveDir(after)) removeDirs.push(s);
+    if (liveDir(after) && !liveDir(before)) mkdirs.push(s);
+    if (liveFile(after)) writes.push(s);
+  }
+
+  // Renames: a new file with the content of a file deleted here.
+  const renames: { source: Step; target: Step }[] = [];
+  const sources = new Map<string, Step[]>();
+  for (const s of removeFiles) {
+    if (s.before!.blocks.length > 0 && !live(s.after)) {
+      const key = contentKey(s.before!);
+      sources.set(key, [...(sources.get(key) ?? []), s]);
+    }
+  }
+  for (const t of writes) {
+    if (live(t.before)) continue;
+    const source = sources.get(contentKey(t.after!))?.pop();
+    if (source) renames.push({ source, target: t });
+  }
+  const renamed = new Set<Step>(renames.flatMap((r) => [r.source, r.target]));
+
+  for (const s of removeFiles) {
+    if (renamed.has(s)) continue;
+    await attempt(s.path, () => drive.remove(s.path, expectOf(s.before)));
+  }
+  for (const s of mkdirs) {
+    await attempt(s.path, () => drive.mkdir(s.path));
+  }
+  for (const { source, target } of renames) {
+    const after = target.after!;
+    const moved = await attempt(target.path, async () => {
+      const stat = await drive.rename(source.path, target.path, expectOf(source.before));
+      if (stat.mtime !== after.mtime) await drive.setMtime(target.path, after.mtime);
+    });
+    if (moved) continue;
+    if (pausedBy) {
+      notDone.add(source.path);
+      continue;
+    }
+    // The move was refused: delete and write as if no rename had been seen.
+    failed.delete(target.path);
+    renamed.delete(target);
+    await attempt(source.path, () => drive.remove(source.path, expectOf(source.before)));
+  }
+  for (const s of [...removeDirs].reverse()) {
+    await attempt(s.path, () => drive.remove(s.path, 'dir'));
+  }
+  for (const s of writes) {
+    if (renamed.has(s)) continue;
+    const after = s.after!;
+    const before = s.before;
+    const expect = liveDir(before) ? 'absent' : expectOf(before);
+    if (liveFile(before) && sameContent(before, after)) {
+      if (before.mtime !== after.mtime) {
+        await attempt(s.path, () => drive.setMtime(s.path, after.mtime, expect));
+      }
+      continue;
+    }
+    let missing: string | undefined;
+    for (const b of after.blocks) {
+      if (!(await opts.store.has(b.address))) {
+        missing = toHex(b.address);
+        break;
+      }
+    }
+    if (missing !== undefined) {
+      failed.set(s.path, `missing: block ${missing} is not stored`);
+      continue;
+    }
+    await attempt(s.path, () =>
+      drive.write(s.path, plaintext(opts, after), {
+        mtime: after.mtime,
+        executable: after.executable,
+        expect,
+      }),
+    );
+  }
+
+  // The new index: `to`, with the `from` entry back wherever the folder was not changed.
+  const applied: string[] = [];
+  const conflicts: Conflict[] = [];
+  const reverts: Mutation[] = [];
+  for (const s of steps) {
+    const reason = failed.get(s.path);
+    if (reason === undefined && !notDone.has(s.path)) {
+      applied.push(s.path);
+    } else {
+      conflicts.push({ path: s.path, reason: reason ?? `paused: ${pausedBy?.message ?? ''}` });
+      reverts.push({ path: s.path, entry: s.before ?? null });
+    }
+  }
+  const root = await updateTree(ctx, opts.to, reverts);
+  applied.sort(comparePaths);
+  return { root, applied, conflicts };
+}
