@@ -36,8 +36,14 @@ export const MAX_SEGMENT_BYTES = 255;
 
 const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$) *(\.|$)/i;
 const DRIVE = /^[A-Za-z]:/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** The first control character (U+0000..U+001F, U+007F) in `p`, as its code, or -1. */
+function firstControl(p: string): number {
+  for (let i = 0; i < p.length; i++) {
+    const c = p.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return c;
+  }
+  return -1;
+}
 
 /**
  * A local path in the protocol's form: NFC, '/'-separated. `separator` is the platform's (the
@@ -68,10 +74,9 @@ export function validatePath(p: string): string {
   const bytes = byteLength(p);
   if (bytes < 0) throw bad(p, 'not valid Unicode (lone surrogate)');
   if (bytes > MAX_PATH_BYTES) throw bad(p, `${bytes} bytes, at most ${MAX_PATH_BYTES}`);
-  const control = CONTROL.exec(p);
-  if (control) {
-    const code = control[0].charCodeAt(0).toString(16).padStart(4, '0');
-    throw bad(p, `control character U+${code}`);
+  const control = firstControl(p);
+  if (control >= 0) {
+    throw bad(p, `control character U+${control.toString(16).padStart(4, '0')}`);
   }
   if (p.includes('\\')) throw bad(p, 'backslash');
   if (p.includes(':')) throw bad(p, "':' is not allowed");
