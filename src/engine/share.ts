@@ -1,0 +1,247 @@
+/**
+ * One running share (DESIGN.md sections 2, 3 and 6): a Replica plus, for Write and Read peers,
+ * the folder. `sync()` scans the folder into the local index, merges it with the frontier's
+ * roots, applies the merge to the folder and, for a Write peer whose folder now holds exactly
+ * the merge, signs a head over it (parents: the frontier that was merged, never a newer one).
+ *
+ * - A Read peer never signs: its local edits stay in its local index (merged into every apply);
+ *   a file edited between scan and apply is moved aside to a conflict copy, then applied over.
+ * - A Store peer has no folder: the replica alone replicates.
+ * - A paused folder (root or marker gone) stops the pass before anything is published, so a
+ *   vanished folder never becomes deletions; the next sync retries.
+ *
+ * State: see share-state.ts (the local index root, the device floor and every known head,
+ * re-added on start).
+ */
+import { blockKeys, type BlockKeys } from '../core/blocks';
+import { toHex } from '../core/bytes';
+import type { Capability } from '../core/capability';
+import { conflictPath } from '../core/conflict';
+import { randomBytes } from '../core/crypto';
+import type { Drive, StateStore } from '../core/drive';
+import type { DeviceId } from '../core/entry';
+import { isPeerfoldError, type PeerfoldError } from '../core/errors';
+import { MAX_HEAD_PARENTS, signHead } from '../core/head';
+import { mergeTrees } from '../core/merge-tree';
+import type { Address } from '../core/objects';
+import type { ObjectStore } from '../core/ports';
+import { Replica } from '../core/replica';
+import { Session } from '../core/session';
+import { buildTree, treeKeys, type TreeContext } from '../core/tree';
+import { applyTree } from './apply';
+import { scanFolder } from './scanner';
+import { ShareState } from './share-state';
+
+export interface ShareOptions {
+  readonly capability: Capability;
+  /** The folder; absent for a Store peer. */
+  readonly drive?: Drive;
+  readonly store: ObjectStore;
+  readonly state: StateStore;
+  readonly device: DeviceId;
+  readonly now: () => number;
+}
+
+export type ShareStatus =
+  | { readonly state: 'idle' }
+  | { readonly state: 'syncing' }
+  | { readonly state: 'paused'; readonly reason: string }
+  | { readonly state: 'error'; readonly reason: string };
+
+/** Passes of scan, merge and apply in one sync while local edits race the apply. */
+const MAX_PASSES = 4;
+
+export class ShareEngine {
+  readonly replica: Replica;
+  status: ShareStatus = { state: 'idle' };
+  onChange: ((status: ShareStatus) => void) | undefined;
+  /** Warnings from the replica (heads that could not be accepted). */
+  readonly warnings: PeerfoldError[] = [];
+  private readonly ctx: TreeContext | undefined;
+  private readonly blocks: BlockKeys | undefined;
+  private root: Address | undefined;
+  private floor = 0;
+  private readonly saved: ShareState;
+  private started = false;
+  private running: Promise<void> | undefined;
+  private again = false;
+
+  constructor(private readonly options: ShareOptions) {
+    const cap = options.capability;
+    this.saved = new ShareState(options.state);
+    this.replica = new Replica(cap, options.store, {
+      head: () => {
+        if (this.started) void this.sync();
+      },
+      warning: (w) => this.warnings.push(w),
+    });
+    if (cap.role !== 'store') {
+      if (!options.drive) throw new Error(`a ${cap.role} share needs a folder`);
+      this.ctx = { store: options.store, keys: treeKeys(cap.readKey) };
+      this.blocks = blockKeys(cap.readKey);
+    }
+  }
+
+  /** The local index root (undefined for a Store peer or before start). */
+  get localRoot(): Address | undefined {
+    return this.root;
+  }
+
+  async start(): Promise<void> {
+    const { capability } = this.options;
+    for (const head of await this.saved.loadHeads(capability.publicKey)) {
+      this.replica.addLocalHead(head);
+    }
+    if (this.ctx) {
+      const local = await this.saved.loadLocal();
+      this.floor = local.floor;
+      this.root = local.root ?? (await buildTree(this.ctx, []));
+      // Only a folder never synced gets a marker: a vanished one stays paused.
+      const drive = this.options.drive!;
+      if (!local.root && (await drive.status()) === 'missing-marker') await drive.createMarker();
+    }
+    this.started = true;
+    await this.sync();
+  }
+
+  /** Runs a sync pass; a call while one runs schedules one more and waits for it. Never throws. */
+  sync(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.pass();
+        } while (this.again);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  /** A session with a new peer over this share's replica, started. */
+  connect(
+    send: (message: Uint8Array) => void,
+    events: { onClose?: (error?: PeerfoldError) => void; onOpen?: () => void } = {},
+  ): Session {
+    const session = new Session({
+      replica: this.replica,
+      send,
+      ...events,
+      randomNonce: () => randomBytes(32),
+    });
+    session.start();
+    return session;
+  }
+
+  private setStatus(status: ShareStatus): void {
+    if (JSON.stringify(status) === JSON.stringify(this.status)) return;
+    this.status = status;
+    this.onChange?.(status);
+  }
+
+  private async pass(): Promise<void> {
+    this.setStatus({ state: 'syncing' });
+    try {
+      if (this.ctx) {
+        for (let i = 0; i < MAX_PASSES; i++) {
+          if (!(await this.folderPass())) break;
+        }
+      }
+      await this.persistHeads();
+      if (this.status.state === 'syncing') this.setStatus({ state: 'idle' });
+    } catch (e) {
+      if (isPeerfoldError(e) && e.code === 'paused') {
+        this.setStatus({ state: 'paused', reason: e.message });
+      } else {
+        this.setStatus({ state: 'error', reason: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  }
+
+  /** Scan, merge, apply, maybe publish; true when another pass is needed at once. */
+  private async folderPass(): Promise<boolean> {
+    const ctx = this.ctx!;
+    const drive = this.options.drive!;
+    const { device, capability: cap } = this.options;
+    const scan = await scanFolder({
+      drive,
+      ctx,
+      blocks: this.blocks!,
+      store: this.options.store,
+      root: this.root!,
+      device,
+      floor: this.floor,
+      now: this.options.now,
+    });
+    this.root = scan.root;
+    this.floor = scan.floor;
+    await this.persistLocal();
+
+    const frontier = this.replica.graph.frontier().slice(0, MAX_HEAD_PARENTS);
+    const target = await mergeTrees(ctx, [scan.root, ...frontier.map((h) => h.head.root)]);
+    const applied = await applyTree({
+      drive,
+      ctx,
+      blocks: this.blocks!,
+      store: this.options.store,
+      from: scan.root,
+      to: target,
+    });
+    this.root = applied.root;
+    await this.persistLocal();
+    const paused = applied.conflicts.find((c) => c.reason.startsWith('paused'));
+    if (paused) {
+      this.setStatus({ state: 'paused', reason: paused.reason });
+      return false;
+    }
+    if (applied.conflicts.length > 0) {
+      if (cap.role === 'read') await this.keepLocalEdits(applied.conflicts.map((c) => c.path));
+      return true; // the folder changed under the apply: scan again before publishing
+    }
+    if (cap.role !== 'write') return false;
+    const here = toHex(applied.root);
+    const publish =
+      frontier.length === 0
+        ? here !== toHex(await buildTree(ctx, []))
+        : frontier.every((h) => toHex(h.head.root) !== here);
+    if (!publish) return false;
+    const seq = frontier.reduce((m, h) => Math.max(m, h.head.seq), 0) + 1;
+    const head = signHead(cap, {
+      seq,
+      parents: frontier.map((h) => h.id),
+      root: applied.root,
+      time: this.options.now(),
+      device,
+    });
+    this.replica.addLocalHead(head);
+    await this.persistHeads();
+    return false;
+  }
+
+  /** A Read peer's files edited during the apply: moved aside so the remote version lands. */
+  private async keepLocalEdits(paths: string[]): Promise<void> {
+    const drive = this.options.drive!;
+    for (const path of paths) {
+      const found = await drive.stat(path);
+      if (found?.kind !== 'file') continue;
+      try {
+        await drive.rename(path, conflictPath(path, found.mtime, this.options.device), found);
+      } catch (e) {
+        if (!isPeerfoldError(e) || e.code === 'paused') throw e;
+      }
+    }
+  }
+
+  private persistLocal(): Promise<void> {
+    return this.saved.saveLocal(this.root!, this.floor);
+  }
+
+  private persistHeads(): Promise<void> {
+    return this.saved.saveHeads(this.replica.graph.all());
+  }
+}
