@@ -1,0 +1,30 @@
+/** The parts of bittorrent-protocol (which ships no types) that src/net uses. */
+declare module 'bittorrent-protocol' {
+  export interface WireExtension {
+    onMessage?(buf: Uint8Array): void;
+  }
+  export interface WireExtensionClass {
+    new (wire: Wire): WireExtension;
+    prototype: { name: string };
+  }
+
+  export default class Wire {
+    constructor();
+    destroyed: boolean;
+    peerExtendedMapping: Record<string, number>;
+    handshake(infoHash: Uint8Array, peerId: Uint8Array, extensions?: { dht?: boolean }): void;
+    use(extension: WireExtensionClass): void;
+    extended(ext: string | number, payload: Uint8Array): void;
+    destroy(): void;
+    pipe<T extends NodeJS.WritableStream>(destination: T): T;
+    on(
+      event: 'handshake',
+      listener: (infoHash: string, peerId: string, extensions: { extended: boolean }) => void,
+    ): this;
+    on(event: 'extended', listener: (ext: string | number, payload: unknown) => void): this;
+    on(event: 'close' | 'end' | 'finish', listener: () => void): this;
+    on(event: 'error', listener: (error: unknown) => void): this;
+    /** Internal: called with each 4-byte message length prefix; wrapped to bound message size. */
+    _onMessageLength(buffer: Uint8Array): void;
+  }
+}
