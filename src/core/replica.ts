@@ -5,7 +5,8 @@
  * A received head is accepted only once every object reachable from its root is stored and
  * verified (walked through the clear links of each node, so a Store peer replicates without
  * the read key). Objects are fetched once, from one peer at a time; a peer that lacks one is
- * not asked for it again, and its in-flight requests return to the pool when it leaves.
+ * not asked for it again, and its in-flight requests return to the pool when it leaves (closed,
+ * timed out or dropped), so another peer is asked.
  */
 import { toHex } from './bytes';
 import type { Capability } from './capability';
@@ -15,23 +16,19 @@ import { decodeSignedHead, encodeSignedHead, type SignedHead } from './head';
 import { HeadGraph } from './head-graph';
 import type { Address } from './objects';
 import type { ObjectStore } from './ports';
+import { ProgressCounter, type SyncProgress } from './sync-progress';
 import { nodeLinks } from './tree-node';
+import { WantPool, type ObjectKind } from './want-pool';
 
-export type ObjectKind = 'node' | 'block';
+export type { ObjectKind } from './want-pool';
+export type { SyncProgress } from './sync-progress';
 
-/** Where a replica's sessions are told what to do; implemented by Session. */
+/** Where a replica's sessions are told what to do; implemented by Session. Neither throws. */
 export interface ReplicaPeer {
   /** New objects may be wanted: the session should send wants if it has room. */
   wake(): void;
   /** The frontier changed: the session should announce these heads. */
   announce(heads: readonly Uint8Array[]): void;
-}
-
-interface Need {
-  readonly address: Address;
-  readonly kind: ObjectKind;
-  readonly lackedBy: Set<ReplicaPeer>;
-  fetcher?: ReplicaPeer;
 }
 
 /** The completion of one received head: a worklist of stored objects still to expand. */
@@ -57,13 +54,11 @@ export class Replica {
   readonly authKey: Uint8Array;
   readonly graph = new HeadGraph();
   private readonly peers = new Set<ReplicaPeer>();
-  private readonly needs = new Map<string, Need>();
-  /** Needs no peer is fetching, in the order they were found (breadth first, FIFO). */
-  private readonly unassigned = new Map<string, Need>();
-  private readonly waiting = new Map<string, Walk[]>();
+  private readonly pool = new WantPool<ReplicaPeer, Walk>();
   private readonly walks = new Map<string, Walk>();
   /** Nodes whose whole subtree is stored; walks do not descend into them again. */
   private readonly completeNodes = new Set<string>();
+  private readonly counter = new ProgressCounter();
 
   constructor(
     readonly capability: Capability,
@@ -83,7 +78,12 @@ export class Replica {
 
   /** Number of objects still needed by heads being received. */
   get pending(): number {
-    return this.needs.size;
+    return this.pool.size;
+  }
+
+  /** Counts for a status line; cheap enough to call on every refresh. See SyncProgress. */
+  progress(): SyncProgress {
+    return this.counter.snapshot(this.walks.size, this.pool.size, this.pool.inFlight);
   }
 
   attach(peer: ReplicaPeer): void {
@@ -92,15 +92,10 @@ export class Replica {
     peer.wake();
   }
 
+  /** The peer is gone: what it was fetching is wanted from the others. */
   detach(peer: ReplicaPeer): void {
     if (!this.peers.delete(peer)) return;
-    for (const [hex, need] of this.needs) {
-      need.lackedBy.delete(peer);
-      if (need.fetcher === peer) {
-        need.fetcher = undefined;
-        this.unassigned.set(hex, need);
-      }
-    }
+    this.pool.release(peer);
     this.wakeAll();
   }
 
@@ -109,12 +104,13 @@ export class Replica {
     if (this.graph.add(head)) this.accepted(head);
   }
 
-  /** Heads a peer announced: verified here (a forged one ends that peer), then completed. */
+  /** Heads a peer announced: verified here (a forged one throws, ending that peer), then completed. */
   receiveHeads(encoded: readonly Uint8Array[]): void {
     for (const bytes of encoded) {
       const head = decodeSignedHead(this.publicKey, bytes);
       const id = toHex(head.id);
       if (this.graph.has(head.id) || this.walks.has(id)) continue;
+      if (this.walks.size === 0) this.counter.restart();
       const walk: Walk = {
         head,
         seen: new Set(),
@@ -129,50 +125,30 @@ export class Replica {
     }
   }
 
-  /** Up to `max` needed addresses for `peer` to request; they count as in flight from it. */
+  /** Up to `max` needed addresses for an attached `peer` to request; in flight from it. */
   takeWants(peer: ReplicaPeer, max: number): Address[] {
-    const out: Address[] = [];
-    for (const [hex, need] of this.unassigned) {
-      if (out.length >= max) break;
-      if (need.lackedBy.has(peer)) continue;
-      need.fetcher = peer;
-      this.unassigned.delete(hex);
-      out.push(need.address);
-    }
-    return out;
+    if (!this.peers.has(peer)) return [];
+    return this.pool.take(peer, max);
   }
 
   /** The peer said it does not have these: ask someone else. */
   lacks(peer: ReplicaPeer, addresses: readonly Address[]): void {
-    for (const address of addresses) {
-      const hex = toHex(address);
-      const need = this.needs.get(hex);
-      if (!need) continue;
-      need.lackedBy.add(peer);
-      if (need.fetcher === peer) {
-        need.fetcher = undefined;
-        this.unassigned.set(hex, need);
-      }
-    }
+    this.pool.lacks(peer, addresses);
     this.wakeAll();
   }
 
-  /** True when `address` was requested from `peer` and not yet delivered. */
-  isFetching(peer: ReplicaPeer, address: Address): boolean {
-    return this.needs.get(toHex(address))?.fetcher === peer;
-  }
-
-  /** A verified object arrived (the session checked it against its address). */
+  /**
+   * An object arrived that the session checked against its address. Stored if still needed;
+   * ignored if another peer delivered it first (it was re-wanted after its first fetcher left).
+   */
   async receiveObject(address: Address, bytes: Uint8Array): Promise<void> {
     const hex = toHex(address);
-    const need = this.needs.get(hex);
-    if (!need) return;
+    if (!this.pool.get(hex)) return;
     await this.store.put(address, bytes);
-    this.needs.delete(hex);
-    this.unassigned.delete(hex);
-    const walks = this.waiting.get(hex) ?? [];
-    this.waiting.delete(hex);
-    for (const walk of walks) {
+    const need = this.pool.settle(hex);
+    if (!need) return;
+    this.counter.received(bytes.length);
+    for (const walk of need.waiters) {
       walk.outstanding.delete(hex);
       if (need.kind === 'node') walk.queue.push({ address, kind: 'node', again: true });
       this.run(walk);
@@ -180,16 +156,8 @@ export class Replica {
   }
 
   private need(walk: Walk, address: Address, kind: ObjectKind): void {
-    const hex = toHex(address);
-    walk.outstanding.add(hex);
-    const waiters = this.waiting.get(hex);
-    if (waiters) waiters.push(walk);
-    else this.waiting.set(hex, [walk]);
-    if (!this.needs.has(hex)) {
-      const need: Need = { address, kind, lackedBy: new Set() };
-      this.needs.set(hex, need);
-      this.unassigned.set(hex, need);
-    }
+    walk.outstanding.add(toHex(address));
+    this.pool.add(address, kind, walk);
   }
 
   private run(walk: Walk): void {
@@ -203,11 +171,18 @@ export class Replica {
       },
       (e: unknown) => {
         walk.running = false;
-        walk.failed = true;
-        this.walks.delete(toHex(walk.head.id));
+        this.abandon(walk);
         this.warn(e);
       },
     );
+  }
+
+  /** A head whose tree cannot be walked: stop fetching what only it needed. */
+  private abandon(walk: Walk): void {
+    walk.failed = true;
+    const id = toHex(walk.head.id);
+    if (this.walks.get(id) === walk) this.walks.delete(id);
+    this.pool.abandon(walk, walk.outstanding);
   }
 
   /** Expands stored nodes breadth first; whatever is not stored becomes a need. */

@@ -6,29 +6,33 @@
  * swarm auth key). Nothing else is accepted or sent before both proofs check. Then heads are
  * announced, the receiver wants objects (pipelined, up to MAX_IN_FLIGHT), and the sender sends
  * `data` only while it holds credit: byte-based flow control granted by the receiver as it
- * stores what arrived, so a slow receiver is never flooded. Any broken rule ends the session
- * with a typed error; it never throws into the transport.
+ * stores what arrived, so a slow receiver is never flooded. Credit and queue limits are checked
+ * as each message arrives, before it waits its turn, so a flooding peer costs bounded memory.
+ *
+ * Time comes in through `tick(now)`: core keeps no clock. A peer that does not finish the
+ * handshake, or leaves our wants unanswered, is ended with `timeout`, and what it was fetching
+ * goes back to the replica for other peers. Any broken rule ends the session with a typed
+ * error (see `isMisbehaviour` for which ones blame the peer); nothing is thrown to the caller.
  */
 import { toHex } from './bytes';
 import type { Role } from './capability';
-import { isPeerfoldError, PeerfoldError } from './errors';
+import { isMisbehaviour, isPeerfoldError, PeerfoldError } from './errors';
 import { matchesAddress, type Address } from './objects';
 import { checkProof, makeProof } from './proof';
 import type { Replica, ReplicaPeer } from './replica';
+import { SessionClock } from './session-clock';
+import { Inbox } from './session-inbox';
+import { CREDIT_WINDOW, MAX_IN_FLIGHT } from './session-limits';
+import { ObjectServer } from './session-serve';
 import { decodeMessage, encodeMessage, MAX_HEADS, MAX_WANT, type WireMessage } from './wire';
 
-/** Bytes of object data a receiver lets a sender have in flight. */
-export const CREDIT_WINDOW = 8 * 1024 * 1024;
-/** Objects a receiver asks one peer for before hearing back. */
-export const MAX_IN_FLIGHT = 512;
-/** Wanted objects a sender queues for a peer; more is abuse. */
-export const MAX_SERVE_QUEUE = 8192;
+export * from './session-limits';
 
 export type SessionState = 'hello' | 'open' | 'closed';
 
 export interface SessionOptions {
   replica: Replica;
-  /** Writes one encoded message to the peer. */
+  /** Writes one encoded message to the peer; a throw ends the session (`io`). */
   send: (message: Uint8Array) => void;
   /** Called once when the session ends; `error` is set unless it ended cleanly. */
   onClose?: (error?: PeerfoldError) => void;
@@ -58,39 +62,69 @@ export class Session implements ReplicaPeer {
   private readonly replica: Replica;
   private readonly nonce: Uint8Array;
   private peerNonce: Uint8Array | undefined;
-  private proven = false;
   private started = false;
-  private inbox: Promise<void> = Promise.resolve();
-  private inFlight = 0;
-  // Receiving: credit granted to the peer and not yet used, and bytes stored since last grant.
-  private grantedLeft = 0;
-  private consumedSinceGrant = 0;
-  // Sending: credit the peer granted us, and what it asked for.
-  private credit = 0;
-  private readonly serveQueue: Address[] = [];
-  private serving = false;
+  private readonly inbox: Inbox;
+  /** Addresses (hex) wanted from the peer and not yet answered. */
+  private readonly wants = new Set<string>();
+  // Receiving: credit granted minus data bytes that arrived, and bytes stored since last grant.
+  private creditLeft = 0;
+  private storedSinceGrant = 0;
+  private readonly clock = new SessionClock();
+  private readonly server: ObjectServer;
 
   constructor(private readonly options: SessionOptions) {
     this.replica = options.replica;
     this.nonce = options.randomNonce();
+    this.inbox = new Inbox(
+      () => this.state === 'closed',
+      (e) => this.fail(e),
+    );
+    this.server = new ObjectServer({
+      store: this.replica.store,
+      counts: this.stats,
+      isOpen: () => this.state === 'open',
+      write: (message) => this.write(message),
+      fail: (e) => this.fail(e),
+    });
+  }
+
+  /** Objects wanted from this peer and not yet answered. */
+  get wantsInFlight(): number {
+    return this.wants.size;
   }
 
   /** Sends our hello; idempotent, and done first if the peer's hello comes before it. */
   start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.write({
-      type: 'hello',
-      nonce: this.nonce,
-      role: this.replica.capability.role,
-      agent: this.options.agent,
+    this.guard(() => this.sendHello());
+  }
+
+  /**
+   * One message from the transport: decoded and checked against credit and queue limits at
+   * once, then handled in order after the messages before it. Errors end the session.
+   */
+  receive(bytes: Uint8Array): void {
+    if (this.state === 'closed') return;
+    this.guard(() => {
+      const message = this.decode(bytes);
+      if (!message) return;
+      this.admit(message, bytes.length);
+      const data = message.type === 'data';
+      this.inbox.push(() => this.handle(message), data ? { data } : { controlBytes: bytes.length });
     });
   }
 
-  /** One message from the transport. Processing is serialised; errors end the session. */
-  receive(bytes: Uint8Array): void {
+  /**
+   * Advances deadlines to `now` (milliseconds on any monotonic clock); call it every
+   * TICK_INTERVAL_MS. Ends the session with `timeout` when the peer has not proved itself
+   * HANDSHAKE_MS after the first tick, or when wants were in flight and the peer answered none
+   * for STALL_MS while this side was not still storing what it sent. Never early: the quiet
+   * span runs from a tick that already saw it. An idle peer (nothing wanted) never times out.
+   */
+  tick(now: number): void {
     if (this.state === 'closed') return;
-    this.inbox = this.inbox.then(() => this.handle(bytes)).catch((e: unknown) => this.fail(e));
+    const waiting = this.inbox.dataWaiting > 0 ? 0 : this.wants.size;
+    const late = this.clock.check(now, this.state === 'open', waiting);
+    if (late) this.fail(new PeerfoldError('timeout', late));
   }
 
   /** Ends the session, telling the peer why. */
@@ -106,54 +140,95 @@ export class Session implements ReplicaPeer {
 
   /** Resolves once every message received so far has been handled. */
   idle(): Promise<void> {
-    return this.inbox;
+    return this.inbox.idle();
   }
 
   // ReplicaPeer
   wake(): void {
-    if (this.state !== 'open') return;
-    while (this.inFlight < MAX_IN_FLIGHT) {
-      const wants = this.replica.takeWants(this, Math.min(MAX_WANT, MAX_IN_FLIGHT - this.inFlight));
-      if (wants.length === 0) break;
-      this.inFlight += wants.length;
-      this.write({ type: 'want', addresses: wants });
-    }
+    this.guard(() => {
+      while (this.state === 'open' && this.wants.size < MAX_IN_FLIGHT) {
+        const room = Math.min(MAX_WANT, MAX_IN_FLIGHT - this.wants.size);
+        const batch = this.replica.takeWants(this, room);
+        if (batch.length === 0) return;
+        if (this.wants.size === 0) this.clock.progress(); // the wait for answers starts now
+        for (const address of batch) this.wants.add(toHex(address));
+        this.write({ type: 'want', addresses: batch });
+      }
+    });
   }
 
   announce(heads: readonly Uint8Array[]): void {
-    if (this.state !== 'open') return;
-    for (let i = 0; i < heads.length; i += MAX_HEADS) {
-      this.write({ type: 'heads', heads: heads.slice(i, i + MAX_HEADS) });
+    this.guard(() => {
+      if (this.state !== 'open') return;
+      for (let i = 0; i < heads.length; i += MAX_HEADS) {
+        this.write({ type: 'heads', heads: heads.slice(i, i + MAX_HEADS) });
+      }
+    });
+  }
+
+  private sendHello(): void {
+    if (this.started) return;
+    this.started = true;
+    this.write({
+      type: 'hello',
+      nonce: this.nonce,
+      role: this.replica.capability.role,
+      agent: this.options.agent,
+    });
+  }
+
+  /** Decodes a message; undefined for a type from a newer peer, which is skipped once open. */
+  private decode(bytes: Uint8Array): WireMessage | undefined {
+    try {
+      return decodeMessage(bytes);
+    } catch (e) {
+      if (!isPeerfoldError(e, 'unsupported')) throw e;
+      if (this.state === 'hello') {
+        // Fatal during the handshake, unless a proof queued ahead of it opens the session.
+        this.inbox.admitControl(bytes.length);
+        const step = () => {
+          if (this.state !== 'open') throw e;
+        };
+        this.inbox.push(step, { controlBytes: bytes.length });
+      }
+      return undefined;
     }
   }
 
-  private async handle(bytes: Uint8Array): Promise<void> {
-    if (this.state === 'closed') return;
-    let message: WireMessage;
-    try {
-      message = decodeMessage(bytes);
-    } catch (e) {
-      // A message type from a newer peer is skipped once the session is open.
-      if (this.state === 'open' && isPeerfoldError(e, 'unsupported')) return;
-      throw e;
+  /** Checks made as a message arrives: they bound what a peer can make this side hold. */
+  private admit(message: WireMessage, size: number): void {
+    if (message.type === 'data') {
+      if (this.creditLeft <= 0) {
+        throw new PeerfoldError('protocol', 'the peer sent data beyond the credit it was granted');
+      }
+      this.creditLeft -= message.bytes.length;
+      if (this.wants.has(toHex(message.address))) this.clock.progress();
+      return;
     }
+    this.inbox.admitControl(size);
+    if (message.type === 'dont-have' && message.addresses.some((a) => this.wants.has(toHex(a)))) {
+      this.clock.progress();
+    }
+  }
+
+  private async handle(message: WireMessage): Promise<void> {
     if (this.state === 'hello') return this.handshake(message);
     switch (message.type) {
       case 'heads':
         this.replica.receiveHeads(message.heads);
         return;
       case 'want':
-        return this.queueServe(message.addresses);
+        return this.server.want(message.addresses);
       case 'data':
         return this.receiveData(message.address, message.bytes);
-      case 'dont-have':
-        this.settle(message.addresses);
-        this.replica.lacks(this, message.addresses);
+      case 'dont-have': {
+        // Addresses this side did not ask this peer for are ignored.
+        const asked = message.addresses.filter((a) => this.wants.delete(toHex(a)));
+        if (asked.length > 0) this.replica.lacks(this, asked);
         return;
+      }
       case 'credit':
-        this.credit += message.bytes;
-        this.pumpServe();
-        return;
+        return this.server.grant(message.bytes);
       case 'bye':
         this.end();
         return;
@@ -164,7 +239,7 @@ export class Session implements ReplicaPeer {
 
   private handshake(message: WireMessage): void {
     if (message.type === 'hello' && !this.peerNonce) {
-      this.start();
+      this.sendHello();
       this.peerNonce = message.nonce;
       this.peerRole = message.role;
       this.peerAgent = message.agent;
@@ -174,11 +249,10 @@ export class Session implements ReplicaPeer {
       });
       return;
     }
-    if (message.type === 'proof' && this.peerNonce && !this.proven) {
+    if (message.type === 'proof' && this.peerNonce) {
       if (!checkProof(this.replica.authKey, this.peerNonce, this.nonce, message.mac)) {
         throw new PeerfoldError('unauthorized', 'the peer did not prove it holds this share');
       }
-      this.proven = true;
       this.state = 'open';
       this.grant(CREDIT_WINDOW);
       this.options.onOpen?.();
@@ -190,10 +264,7 @@ export class Session implements ReplicaPeer {
   }
 
   private async receiveData(address: Address, bytes: Uint8Array): Promise<void> {
-    if (this.grantedLeft <= 0) {
-      throw new PeerfoldError('protocol', 'the peer sent data beyond the credit it was granted');
-    }
-    if (!this.replica.isFetching(this, address)) {
+    if (!this.wants.delete(toHex(address))) {
       throw new PeerfoldError('protocol', `unrequested object ${toHex(address).slice(0, 16)}`);
     }
     if (!matchesAddress(address, bytes)) {
@@ -202,90 +273,53 @@ export class Session implements ReplicaPeer {
         'the peer sent an object that does not match its address',
       );
     }
-    this.grantedLeft -= bytes.length;
-    this.settle([address]);
     this.stats.objectsReceived++;
     this.stats.bytesReceived += bytes.length;
     await this.replica.receiveObject(address, bytes);
-    this.consumedSinceGrant += bytes.length;
-    if (this.consumedSinceGrant >= CREDIT_WINDOW / 4) this.grant(this.consumedSinceGrant);
+    if (this.state !== 'open') return;
+    this.storedSinceGrant += bytes.length;
+    if (this.storedSinceGrant >= CREDIT_WINDOW / 4) this.grant(this.storedSinceGrant);
     this.wake();
   }
 
-  private settle(addresses: readonly Address[]): void {
-    this.inFlight = Math.max(0, this.inFlight - addresses.length);
-  }
-
   private grant(bytes: number): void {
-    this.grantedLeft += bytes;
-    this.consumedSinceGrant = 0;
+    this.creditLeft += bytes;
+    this.storedSinceGrant = 0;
     this.write({ type: 'credit', bytes });
-  }
-
-  private queueServe(addresses: readonly Address[]): void {
-    if (this.serveQueue.length + addresses.length > MAX_SERVE_QUEUE) {
-      throw new PeerfoldError('too-large', 'the peer wants more objects than it may queue');
-    }
-    this.serveQueue.push(...addresses);
-    this.pumpServe();
-  }
-
-  /** Sends wanted objects while credit lasts; runs as one loop at a time. */
-  private pumpServe(): void {
-    if (this.serving || this.state !== 'open') return;
-    this.serving = true;
-    this.serve().then(
-      () => {
-        this.serving = false;
-      },
-      (e: unknown) => {
-        this.serving = false;
-        this.fail(e);
-      },
-    );
-  }
-
-  private async serve(): Promise<void> {
-    const missing: Address[] = [];
-    while (this.credit > 0 && this.serveQueue.length > 0 && this.state === 'open') {
-      const address = this.serveQueue.shift()!;
-      const bytes = await this.replica.store.get(address);
-      if (this.state !== 'open') return;
-      if (!bytes) {
-        missing.push(address);
-        if (missing.length >= MAX_WANT)
-          this.write({ type: 'dont-have', addresses: missing.splice(0) });
-        continue;
-      }
-      this.credit -= bytes.length;
-      this.stats.objectsSent++;
-      this.stats.bytesSent += bytes.length;
-      this.write({ type: 'data', address, bytes });
-    }
-    if (missing.length > 0 && this.state === 'open') {
-      this.write({ type: 'dont-have', addresses: missing });
-    }
   }
 
   private write(message: WireMessage): void {
     this.options.send(encodeMessage(message));
   }
 
+  private guard(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /**
+   * Ends the session over `e`. Anything but a PeerfoldError failed on this side (the store, the
+   * transport): it becomes `io` so the peer is not blamed, and the peer learns only the code.
+   */
   private fail(e: unknown): void {
     const error =
       e instanceof PeerfoldError
         ? e
         : new PeerfoldError(
-            'protocol',
-            `session failed: ${e instanceof Error ? e.message : String(e)}`,
+            'io',
+            `session failed on this side: ${e instanceof Error ? e.message : String(e)}`,
           );
-    this.close(error.message, error);
+    this.close(isMisbehaviour(error) ? error.message : error.code, error);
   }
 
   private end(error?: PeerfoldError): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.serveQueue.length = 0;
+    this.server.clear();
+    this.wants.clear();
     this.replica.detach(this);
     this.options.onClose?.(error);
   }
