@@ -12,6 +12,10 @@ declare module 'bittorrent-protocol' {
     constructor();
     destroyed: boolean;
     peerExtendedMapping: Record<string, number>;
+    /** Extra keys of our extended handshake (BEP 10), e.g. `p`; set before it is sent. */
+    extendedHandshake: Record<string, unknown>;
+    /** The peer's extended handshake, decoded but unchecked: untrusted. */
+    peerExtendedHandshake: Record<string, unknown>;
     handshake(infoHash: Uint8Array, peerId: Uint8Array, extensions?: { dht?: boolean }): void;
     use(extension: WireExtensionClass): void;
     extended(ext: string | number, payload: Uint8Array): void;

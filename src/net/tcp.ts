@@ -1,50 +1,80 @@
 /**
- * Peerfold over plain TCP: each socket is piped through a BitTorrent wire, and `attach` puts a
- * session on it (see extension.ts). Socket errors and closes end the wire, never the process.
+ * Peerfold over plain TCP: a transport for the swarm (`serveTcp`, `connectTcp`) and, for a
+ * single listener or dial, `listenTcp` / `dialTcp`, each socket joined to a wire and a session
+ * by `attachStream`. Socket errors and closes end the peer, never the process.
  */
 import { createServer, connect, type Socket } from 'node:net';
-import Wire from 'bittorrent-protocol';
-import { attachPeerfold, type Attached, type AttachOptions } from './extension';
+import type { Attached } from './extension';
+import { attachStream, type StreamPeerOptions } from './stream-peer';
+import { normaliseHost, withTimeout, type OnStream, type TransportServer } from './transport';
 
-export type AttachSession = AttachOptions['createSession'];
+export type { AttachSession } from './stream-peer';
+export type TcpPeerOptions = StreamPeerOptions;
 
-export interface TcpPeerOptions {
-  /** The share's discovery key. */
-  infoHash: Uint8Array;
-  /** Makes the session for a peer in the swarm, e.g. `(send, events) => engine.connect(send, events)`. */
-  attach: AttachSession;
-  /** Called once per connection when it ends, with why. */
-  onEnd?: (reason: string) => void;
-  /** Drop a peer that has not finished both handshakes in this many ms; 10 s by default. */
-  handshakeTimeoutMs?: number;
+/** Connects to host:port; rejects on error or after `timeoutMs` (the OS would wait minutes). */
+export async function connectTcp(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Socket> {
+  const socket = connect({ host, port });
+  const connected = new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  await withTimeout(connected, timeoutMs, () => socket.destroy(), signal);
+  socket.setNoDelay(true);
+  return socket;
 }
 
-/** Joins socket and wire so each ends the other. */
-function wireUp(socket: Socket, options: TcpPeerOptions, initiator: boolean): Attached {
-  const wire = new Wire();
-  socket.setNoDelay(true);
-  const attached = attachPeerfold(wire, {
-    infoHash: options.infoHash,
-    initiator,
-    createSession: (send, events) => {
-      clearTimeout(timer);
-      return options.attach(send, events);
-    },
-    onEnd: (reason) => {
-      clearTimeout(timer);
-      socket.destroy();
-      options.onEnd?.(reason);
-    },
+/** Accepts TCP connections on host:port and hands each socket to `onStream`. */
+export async function serveTcp(
+  port: number,
+  host: string,
+  onStream: OnStream,
+): Promise<TransportServer> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    const remote = {
+      host: normaliseHost(socket.remoteAddress ?? ''),
+      port: socket.remotePort ?? 0,
+    };
+    onStream(socket, remote);
   });
-  const timer = setTimeout(
-    () => attached.destroy('handshake timed out'),
-    options.handshakeTimeoutMs ?? 10_000,
-  );
-  socket.on('error', () => attached.destroy('socket error'));
-  socket.on('close', () => attached.destroy('socket closed'));
-  socket.pipe(wire as unknown as NodeJS.WritableStream);
-  wire.pipe(socket);
-  return attached;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', () => {
+    // a failed accept is not fatal; the listener keeps serving
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') {
+    server.close();
+    throw new Error('net: no TCP address');
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    transport: 'tcp',
+    port: address.port,
+    dial: (h, p, ms, signal) => connectTcp(h, p, ms, signal),
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        // server.close waits for accepted sockets; whoever took them should have ended them
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      })),
+  };
 }
 
 export interface TcpListener {
@@ -54,34 +84,22 @@ export interface TcpListener {
   close(): Promise<void>;
 }
 
+/** One listener whose every accepted peer gets a session. */
 export async function listenTcp(
   options: TcpPeerOptions & { port: number; host?: string },
 ): Promise<TcpListener> {
   const peers = new Set<Attached>();
-  const server = createServer((socket) => {
-    const attached = wireUp(socket, options, false);
+  const server = await serveTcp(options.port, options.host ?? '127.0.0.1', (socket) => {
+    const attached = attachStream(socket, options, false);
     peers.add(attached);
     socket.on('close', () => peers.delete(attached));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  server.on('error', () => {
-    // a failed accept is not fatal; the listener keeps serving
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('net: no TCP address');
   return {
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const peer of peers) peer.destroy('listener closed');
-        server.close(() => resolve());
-      }),
+    port: server.port,
+    close: async () => {
+      for (const peer of peers) peer.destroy('listener closed');
+      await server.close();
+    },
   };
 }
 
@@ -93,16 +111,9 @@ export interface TcpConnection {
 
 /** Dials a peer; resolves once the TCP connection is up (the handshake follows). */
 export async function dialTcp(
-  options: TcpPeerOptions & { host: string; port: number },
+  options: TcpPeerOptions & { host: string; port: number; connectTimeoutMs?: number },
 ): Promise<TcpConnection> {
-  const socket = connect({ host: options.host, port: options.port });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.once('connect', () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-  const attached = wireUp(socket, options, true);
+  const socket = await connectTcp(options.host, options.port, options.connectTimeoutMs ?? 10_000);
+  const attached = attachStream(socket, options, true);
   return { attached, close: () => attached.destroy('closed') };
 }

@@ -1,0 +1,72 @@
+/**
+ * What the swarm needs of a transport (TCP, uTP): accept byte streams on a port, and dial one.
+ * The streams go to `attachStream`; the transport knows nothing of Peerfold.
+ */
+import { isIP } from 'node:net';
+import type { PeerAddress } from './discovery';
+import { formatIp, parseIp } from './ip';
+import type { ByteStream } from './stream-peer';
+
+export type TransportName = 'tcp' | 'utp';
+
+/** Called for each accepted stream, with the remote end as the socket reports it. */
+export type OnStream = (stream: ByteStream, remote: PeerAddress) => void;
+
+export interface TransportServer {
+  readonly transport: TransportName;
+  /** The bound port (useful with port 0). */
+  readonly port: number;
+  /** Opens a stream to host:port; rejects on refusal, error, after `timeoutMs` or on abort. */
+  dial(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<ByteStream>;
+  /** Stops accepting; resolves once the listening handle is released. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * One spelling per host, so an address found twice is one key: lower case, no brackets,
+ * `::ffff:1.2.3.4` (an IPv4 peer on a dual-stack socket) as `1.2.3.4`, IPv6 shortest form.
+ */
+export function normaliseHost(host: string): string {
+  let h = host.toLowerCase();
+  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
+  if (h.startsWith('::ffff:') && isIP(h.slice(7)) === 4) return h.slice(7);
+  const bytes = isIP(h) === 6 ? parseIp(h) : undefined;
+  return bytes ? formatIp(bytes) : h;
+}
+
+/**
+ * Settles as `promise` does, or rejects after `ms` or when `signal` aborts, calling `cleanup`
+ * (which should destroy the half-open connection).
+ */
+export function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  cleanup: () => void,
+  signal?: AbortSignal,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const stop = (why: string): void => {
+      done();
+      cleanup();
+      reject(new Error(why));
+    };
+    const onAbort = (): void => stop('connect aborted');
+    const timer = setTimeout(() => stop(`connect timed out after ${ms} ms`), ms);
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    if (signal?.aborted) return stop('connect aborted');
+    signal?.addEventListener('abort', onAbort);
+    promise.then(
+      (v) => {
+        done();
+        resolve(v);
+      },
+      (e: unknown) => {
+        done();
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
