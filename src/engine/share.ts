@@ -9,6 +9,9 @@
  * - A Store peer has no folder: the replica alone replicates.
  * - A paused folder (root or marker gone) stops the pass before anything is published, so a
  *   vanished folder never becomes deletions; the next sync retries.
+ * - The folder marker names the share (marker.ts): `start()` throws 'other-share' for a folder
+ *   of another share, and a pass finding one ends in the 'error' status. `start()` first removes
+ *   temporary files a crash left behind.
  *
  * State: see share-state.ts (the local index root, the device floor and every known head,
  * re-added on start).
@@ -20,7 +23,7 @@ import { conflictPath } from '../core/conflict';
 import { randomBytes } from '../core/crypto';
 import type { Drive, StateStore } from '../core/drive';
 import type { DeviceId } from '../core/entry';
-import { isPeerfoldError, type PeerfoldError } from '../core/errors';
+import { isPeerfoldError, PeerfoldError } from '../core/errors';
 import { MAX_HEAD_PARENTS, signHead } from '../core/head';
 import { mergeTrees } from '../core/merge-tree';
 import type { Address } from '../core/objects';
@@ -29,6 +32,7 @@ import { Replica } from '../core/replica';
 import { Session } from '../core/session';
 import { buildTree, treeKeys, type TreeContext } from '../core/tree';
 import { applyTree } from './apply';
+import { claimFolder } from './marker';
 import { scanFolder } from './scanner';
 import { ShareState } from './share-state';
 
@@ -93,12 +97,14 @@ export class ShareEngine {
       this.replica.addLocalHead(head);
     }
     if (this.ctx) {
+      const drive = this.options.drive!;
+      await this.cleanupTemp(drive);
       const local = await this.saved.loadLocal();
+      // Only a folder never synced gets a marker: a vanished one stays paused. A marker naming
+      // another share throws here, and the share does not start.
+      await claimFolder(drive, capability, !local.root);
       this.floor = local.floor;
       this.root = local.root ?? (await buildTree(this.ctx, []));
-      // Only a folder never synced gets a marker: a vanished one stays paused.
-      const drive = this.options.drive!;
-      if (!local.root && (await drive.status()) === 'missing-marker') await drive.createMarker();
     }
     this.started = true;
     await this.sync();
@@ -148,6 +154,8 @@ export class ShareEngine {
     this.setStatus({ state: 'syncing' });
     try {
       if (this.ctx) {
+        // The marker may have been swapped or recreated while running: claim it again.
+        await claimFolder(this.options.drive!, this.options.capability, false);
         for (let i = 0; i < MAX_PASSES; i++) {
           if (!(await this.folderPass())) break;
         }
@@ -221,6 +229,16 @@ export class ShareEngine {
     this.replica.addLocalHead(head);
     await this.persistHeads();
     return false;
+  }
+
+  /** Removes temporary files of writes a crash interrupted; trouble there is only a warning. */
+  private async cleanupTemp(drive: Drive): Promise<void> {
+    try {
+      await drive.cleanupTemp();
+    } catch (e) {
+      if (!isPeerfoldError(e)) throw e;
+      this.warnings.push(new PeerfoldError(e.code, `temporary files: ${e.message}`, false));
+    }
   }
 
   /** A Read peer's files edited during the apply: moved aside so the remote version lands. */
