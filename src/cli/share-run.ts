@@ -1,0 +1,198 @@
+/**
+ * `peerfold share` once its arguments are checked: opens the folder and the share's data
+ * folder, takes the lock, starts the engine, the watcher and the network, reports events, and
+ * shuts down cleanly on SIGINT/SIGTERM (stop watching, close peers, persist, release the lock).
+ */
+import { join } from 'node:path';
+import { discoveryKey, type Capability } from '../core/capability';
+import { isPeerfoldError } from '../core/errors';
+import { shareId } from '../engine/marker';
+import { ShareEngine } from '../engine/share';
+import { watchShare } from '../engine/watch';
+import type { PeerAddress } from '../net/discovery';
+import { FsObjectStore } from '../storage/fs-object-store';
+import { FsStateStore } from '../storage/fs-state-store';
+import { NodeDrive } from '../storage/node-drive';
+import { acquireLock, deviceId, ensureDir, readJson, readShareRecord } from './data-dir';
+import { shareDir, writeShareRecord } from './data-dir';
+import { runtimeError } from './errors';
+import { startNetwork, type Network } from './network';
+import type { Printer } from './output';
+import { ShareMonitor } from './share-monitor';
+import { describeEvent, type ShareEvent } from './share-events';
+
+export interface ShareRun {
+  readonly capability: Capability;
+  /** The folder (absolute), absent for a Store replica. */
+  readonly dir: string | undefined;
+  readonly data: string;
+  readonly port: number;
+  readonly host: string;
+  readonly peers: readonly PeerAddress[];
+  readonly trackers: readonly string[];
+  readonly dht: boolean;
+  readonly lsd: boolean;
+  readonly out: Printer;
+}
+
+/** Sync may take this long to settle when asked to stop before the process exits anyway. */
+const SHUTDOWN_SYNC_MS = 10_000;
+
+export async function runShare(run: ShareRun): Promise<number> {
+  const { capability: cap, out } = run;
+  const emit = (event: ShareEvent): void => out.event(event, describeEvent(event));
+  const id = shareId(cap);
+  const home = shareDir(run.data, id);
+  await ensureDir(home);
+  const device = await deviceId(run.data);
+  const lock = await acquireLock(home);
+  const stopping = stopSignal(); // a signal during start-up stops the share once it is up
+  let monitor: ShareMonitor | undefined;
+  let stopWatch: (() => void) | undefined;
+  let network: Network | undefined;
+  let engine: ShareEngine | undefined;
+  const shutdown = async (): Promise<void> => {
+    stopWatch?.();
+    await network?.close().catch(() => undefined);
+    if (engine) await settle(engine);
+    await monitor?.stop();
+    await lock.release();
+  };
+  try {
+    const opened = await openEngine(run, home, device);
+    engine = opened.engine;
+    emit({
+      event: 'started',
+      share: id,
+      role: cap.role,
+      dir: run.dir ?? null,
+      data: home,
+      device,
+      pid: process.pid,
+    });
+    monitor = await startMonitor(engine, run, home, emit);
+    const watched = engine;
+    if (opened.drive) {
+      stopWatch = watchShare(watched, opened.drive, {
+        onError: (e) => emit({ event: 'warning', message: `watcher: ${String(e)}` }),
+      });
+    }
+    const shown = monitor;
+    network = await startNetwork({
+      infoHash: discoveryKey(cap),
+      attach: (send, events) => watched.connect(send, events),
+      port: run.port,
+      host: run.host,
+      peers: run.peers,
+      trackers: run.trackers,
+      dht: run.dht,
+      lsd: run.lsd,
+      onEvent: (e) => {
+        if (e.event === 'listening') shown.port = e.port;
+        if (e.event !== 'peer') return emit(e);
+        if (e.action === 'connected') shown.peerOpened(e.session);
+        else shown.peerClosed(e.session);
+        emit({ ...withoutSession(e), peers: shown.peerCount });
+        shown.update();
+      },
+    });
+    monitor.update();
+    const signal = await stopping;
+    await shutdown();
+    emit({ event: 'stopped', signal });
+    return 0;
+  } catch (e) {
+    await shutdown();
+    throw e;
+  }
+}
+
+async function startMonitor(
+  engine: ShareEngine,
+  run: ShareRun,
+  home: string,
+  emit: (event: ShareEvent) => void,
+): Promise<ShareMonitor> {
+  const file = join(home, 'status.json');
+  const previous = (await readJson(file)) as { lastSync?: unknown } | undefined;
+  const monitor = new ShareMonitor(engine, {
+    file,
+    role: run.capability.role,
+    dir: run.dir ?? null,
+    lastSync: typeof previous?.lastSync === 'number' ? previous.lastSync : null,
+    onStatus: (r) => emit({ event: 'status', ...r }),
+    onProgress: (p) => {
+      run.out.event({ event: 'progress', ...p }); // a JSON line; people get the progress line
+      if (p.pending > 0) run.out.progress(describeEvent({ event: 'progress', ...p })!);
+    },
+    onWarning: (message) => emit({ event: 'warning', message }),
+    onWriteError: (e) =>
+      emit({ event: 'warning', message: `cannot write status.json: ${String(e)}` }),
+  });
+  monitor.start();
+  return monitor;
+}
+
+async function openEngine(
+  run: ShareRun,
+  home: string,
+  device: string,
+): Promise<{ engine: ShareEngine; drive: NodeDrive | undefined }> {
+  const cap = run.capability;
+  const record = await readShareRecord(home);
+  if (run.dir && record?.dir && record.dir !== run.dir) {
+    throw runtimeError(
+      `this data dir already syncs this share with the folder ${record.dir}; use that folder, or another --data`,
+    );
+  }
+  const store = new FsObjectStore(home);
+  await store.cleanupTemp();
+  const drive = run.dir ? await NodeDrive.open(run.dir) : undefined;
+  const engine = new ShareEngine({
+    capability: cap,
+    drive,
+    store,
+    state: new FsStateStore(join(home, 'state')),
+    device,
+    now: Date.now,
+  });
+  try {
+    await engine.start();
+  } catch (e) {
+    if (!isPeerfoldError(e)) throw e;
+    const marker = e.code === 'other-share' || e.code === 'unsupported';
+    throw runtimeError(marker ? `${run.dir}: ${e.message}` : e.message); // the data, not the input
+  }
+  // Recorded once the folder is known to be this share's: the local index now describes it.
+  await writeShareRecord(home, { role: cap.role, dir: run.dir ?? record?.dir ?? null });
+  return { engine, drive };
+}
+
+function withoutSession<T extends { session: unknown }>(e: T): Omit<T, 'session'> {
+  const copy: Partial<T> = { ...e };
+  delete copy.session;
+  return copy as Omit<T, 'session'>;
+}
+
+/** Resolves with the name of the first SIGINT or SIGTERM; a second one exits at once. */
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const first = (signal: string): void => {
+      process.on('SIGINT', () => process.exit(130));
+      process.on('SIGTERM', () => process.exit(143));
+      resolve(signal);
+    };
+    process.once('SIGINT', first);
+    process.once('SIGTERM', first);
+  });
+}
+
+/** Lets a pass in progress finish and persist, within a bound. */
+async function settle(engine: ShareEngine): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    engine.sync(),
+    new Promise<void>((r) => (timer = setTimeout(r, SHUTDOWN_SYNC_MS))),
+  ]);
+  clearTimeout(timer);
+}
