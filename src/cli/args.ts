@@ -49,12 +49,12 @@ export function parsePort(text: string, flag = '--port'): number {
 }
 
 /** `HOST:PORT`, an IPv6 host in brackets (`[::1]:6881`). */
-export function parsePeer(text: string): PeerAddress {
+export function parsePeer(text: string, flag = '--peer'): PeerAddress {
   const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(text) ?? /^([^\s:[\]/]+):(\d{1,5})$/.exec(text);
   const peer = m ? { host: m[1]!, port: Number(m[2]) } : undefined;
   const v6ok = !text.startsWith('[') || (peer !== undefined && isIP(peer.host) === 6);
   if (!peer || !v6ok || !isDialable(peer)) {
-    throw usageError(`bad --peer ${echo(text)}: expected HOST:PORT, e.g. 192.0.2.7:6881`);
+    throw usageError(`bad ${flag} ${echo(text)}: expected HOST:PORT, e.g. 192.0.2.7:6881`);
   }
   return peer;
 }

@@ -54,7 +54,14 @@ ${ID}
   --peer HOST:PORT a peer to dial and keep dialling (repeatable)
   --tracker URL    a tracker (http, udp, ws; repeatable)
   --no-dht         do not use the Mainline DHT
-  --no-lsd         do not use local peer discovery
+  --dht-bootstrap HOST:PORT
+                   join the DHT through this node instead of the public routers
+                   (repeatable; a private DHT)
+  --no-lsd         do not use local peer discovery (BEP 14 multicast on the LAN)
+  --lsd-port N     LAN discovery's multicast port (default 6771)
+  --lsd-interface IP
+                   announce and listen on this IPv4 interface (repeatable; default every
+                   non-loopback interface)
 ${DATA}
   --json           one JSON event per line (below)
 
@@ -65,7 +72,7 @@ Events with --json, each a line {"event": ...}:
                lastSync, pending}
   progress    {pending, received, sent}      (bytes; about once a second while moving data)
   peer        {action: connected|left, role, address, transport, peers, reason?}
-  dial-failed {address, reason, retryMs}
+  dial-failed {address, source, reason, retryMs}   (retryMs null: given up)
   warning     {message}
   stopped     {signal}
 `,

@@ -1,53 +1,46 @@
 /**
- * The share's network, behind one function so the swarm can replace its insides: today TCP only
- * (`--port` to listen on, `--peer` to dial, a dropped or unreachable `--peer` redialled with
- * exponential backoff). Trackers, DHT and LSD settings are validated and passed in already; the
- * swarm (TCP + uTP, DHT, trackers, LSD, PEX) will use them.
+ * The share's network: a swarm (TCP and uTP on one port, PEX) fed by every discovery source the
+ * command line enables — `--peer` addresses (dialled and kept dialling), the Mainline DHT, HTTP/
+ * UDP trackers and LAN discovery. Discovery trouble is a warning, never fatal; only a port we
+ * cannot listen on stops the share.
  */
 import type { Role } from '../core/capability';
-import type { PeerfoldError } from '../core/errors';
-import type { Session } from '../core/session';
-import type { PeerAddress } from '../net/discovery';
-import { dialTcp, listenTcp, type AttachSession } from '../net/tcp';
+import type { SessionStats } from '../core/session';
+import { startDht } from '../net/dht';
+import type { Discovery, PeerAddress } from '../net/discovery';
+import { startLsd } from '../net/lsd';
+import type { AttachSession } from '../net/stream-peer';
+import { startSwarm, type PeerInfo, type Swarm } from '../net/swarm';
+import { startTrackers } from '../net/trackers';
 import { runtimeError } from './errors';
 
-/** Makes a started session for a peer, like ShareEngine.connect. */
-export type Attach = (
-  send: (message: Uint8Array) => void,
-  events: { onOpen: () => void; onClose: (error?: PeerfoldError) => void },
-) => Session;
+export interface PeerSummary {
+  readonly role: Role | null;
+  readonly address: string;
+  readonly transport: string;
+  readonly stats: SessionStats | undefined;
+}
 
 export type NetworkEvent =
   | { readonly event: 'listening'; readonly port: number }
-  | {
-      readonly event: 'peer';
-      readonly action: 'connected';
-      readonly role: Role | null;
-      readonly address: string | null;
-      readonly transport: 'tcp';
-      readonly session: Session;
-    }
-  | {
-      readonly event: 'peer';
-      readonly action: 'left';
-      readonly role: Role | null;
-      readonly address: string | null;
-      readonly transport: 'tcp';
-      readonly reason: string;
-      readonly session: Session;
-    }
+  | ({ readonly event: 'peer'; readonly action: 'connected' } & PeerSummary)
+  | ({ readonly event: 'peer'; readonly action: 'left'; readonly reason: string } & PeerSummary)
   | {
       readonly event: 'dial-failed';
       readonly address: string;
+      readonly source: string;
       readonly reason: string;
-      readonly retryMs: number;
-    };
+      /** When the next try is due; null when the address is given up (or avoided). */
+      readonly retryMs: number | null;
+    }
+  | { readonly event: 'warning'; readonly message: string };
 
 export interface NetworkOptions {
   /** The share's discovery key (the swarm's infohash). */
   readonly infoHash: Uint8Array;
-  readonly attach: Attach;
-  /** The port to accept peers on; 0 picks a free one. */
+  /** Makes the started session for a connected peer (engine.connect). */
+  readonly attach: AttachSession;
+  /** The port to accept peers on (TCP and uTP); 0 picks a free one. */
   readonly port: number;
   /** The address to listen on (default all IPv4 interfaces). */
   readonly host?: string;
@@ -55,134 +48,136 @@ export interface NetworkOptions {
   readonly peers: readonly PeerAddress[];
   readonly trackers: readonly string[];
   readonly dht: boolean;
+  /** DHT nodes to join through (a private DHT); the public routers when absent. */
+  readonly dhtBootstrap?: readonly string[];
   readonly lsd: boolean;
+  /** LAN discovery's multicast port and interfaces (BEP 14 defaults when absent). */
+  readonly lsdPort?: number;
+  readonly lsdInterfaces?: readonly string[];
   readonly onEvent: (event: NetworkEvent) => void;
+  /** Called once the port is bound, before any peer is dialled or accepted. */
+  readonly onReady?: (network: Network) => void;
 }
 
 export interface Network {
   readonly port: number;
-  /** Stops listening and dialling and drops every peer. */
+  /** Every connection, handshaking or open. */
+  peers(): PeerInfo[];
+  /** Stops discovery (trackers hear `stopped`), drops every peer, releases the port. */
   close(): Promise<void>;
 }
 
-const FIRST_RETRY_MS = 1_000;
-const MAX_RETRY_MS = 30_000;
-const HANDSHAKE_TIMEOUT_MS = 15_000;
+/** How often `--peer` addresses are handed to the swarm again, so they are never forgotten. */
+const MANUAL_REFRESH_MS = 30_000;
 
 export const formatAddress = (p: PeerAddress): string =>
   p.host.includes(':') ? `[${p.host}]:${p.port}` : `${p.host}:${p.port}`;
 
+const summary = (peer: PeerInfo): PeerSummary => ({
+  role: peer.role ?? null,
+  address: formatAddress(peer),
+  transport: peer.transport,
+  stats: peer.stats,
+});
+
 export async function startNetwork(options: NetworkOptions): Promise<Network> {
   const { onEvent } = options;
-  let closed = false;
-
-  /** The tcp.ts session factory for one connection, reporting the peer once proven. */
-  const sessionFor =
-    (address: string | null, ended: () => string | undefined, opened?: () => void): AttachSession =>
-    (send, wire) => {
-      let open = false;
-      const session: Session = options.attach(send, {
-        onOpen: () => {
-          wire.onOpen();
-          open = true;
-          opened?.();
-          const role = session.peerRole ?? null;
-          onEvent({ event: 'peer', action: 'connected', role, address, transport: 'tcp', session });
-        },
-        onClose: (error) => {
-          wire.onClose(error);
-          if (!open) return;
-          const reason = error?.message ?? ended() ?? 'disconnected';
-          const role = session.peerRole ?? null;
-          onEvent({
-            event: 'peer',
-            action: 'left',
-            role,
-            address,
-            transport: 'tcp',
-            reason,
-            session,
-          });
-        },
-      });
-      return session;
-    };
-
-  let listener;
+  const warn = (message: string): void => onEvent({ event: 'warning', message });
+  let swarm: Swarm;
   try {
-    listener = await listenTcp({
+    swarm = await startSwarm({
+      infoHash: options.infoHash,
+      attach: options.attach,
       port: options.port,
       host: options.host ?? '0.0.0.0',
-      infoHash: options.infoHash,
-      attach: sessionFor(null, () => undefined),
-      handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+      onWarning: warn,
+      onPeersChanged: (e) => {
+        if (e.type === 'connected') {
+          onEvent({ event: 'peer', action: 'connected', ...summary(e.peer) });
+        } else if (e.type === 'disconnected') {
+          onEvent({ event: 'peer', action: 'left', reason: e.reason, ...summary(e.peer) });
+        } else {
+          onEvent({
+            event: 'dial-failed',
+            address: formatAddress(e),
+            source: e.source,
+            reason: e.reason,
+            retryMs: e.retryMs ?? null,
+          });
+        }
+      },
     });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw runtimeError(`port ${options.port} is in use`);
-    if (code === 'EACCES') throw runtimeError(`port ${options.port} needs more privileges`);
-    if (code === 'EADDRNOTAVAIL') throw runtimeError(`cannot listen on ${options.host}`);
-    throw e;
+    throw listenError(e, options);
   }
-  onEvent({ event: 'listening', port: listener.port });
-
-  const dialers = options.peers.map((peer) => {
-    const address = formatAddress(peer);
-    let retryMs = FIRST_RETRY_MS;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let connection: { close(): void } | undefined;
-
-    const retry = (reason: string, wasOpen: boolean): void => {
-      connection = undefined;
-      if (closed) return;
-      if (!wasOpen) onEvent({ event: 'dial-failed', address, reason, retryMs });
-      timer = setTimeout(dial, retryMs);
-      retryMs = wasOpen ? FIRST_RETRY_MS : Math.min(retryMs * 2, MAX_RETRY_MS);
-    };
-    const dial = (): void => {
-      timer = undefined;
-      let endReason: string | undefined;
-      let wasOpen = false;
-      dialTcp({
-        host: peer.host,
-        port: peer.port,
-        infoHash: options.infoHash,
-        handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
-        attach: sessionFor(
-          address,
-          () => endReason,
-          () => {
-            wasOpen = true;
-            retryMs = FIRST_RETRY_MS;
-          },
-        ),
-        onEnd: (reason) => {
-          endReason = reason;
-          retry(reason, wasOpen);
-        },
-      }).then(
-        (c) => {
-          if (closed) c.close();
-          else connection = c;
-        },
-        (e: unknown) => retry((e as NodeJS.ErrnoException).code ?? String(e), false),
-      );
-    };
-    dial();
-    return {
-      close: () => {
-        clearTimeout(timer);
-        connection?.close();
-      },
-    };
-  });
-
-  return {
-    port: listener.port,
+  onEvent({ event: 'listening', port: swarm.port });
+  let discoveries: Discovery[] = [];
+  let refresh: ReturnType<typeof setInterval> | undefined;
+  const network: Network = {
+    port: swarm.port,
+    peers: () => swarm.peers(),
     close: async () => {
-      closed = true;
-      for (const d of dialers) d.close();
-      await listener.close();
+      clearInterval(refresh);
+      await Promise.all(discoveries.map((d) => d.close().catch(() => undefined)));
+      await swarm.close();
     },
   };
+  options.onReady?.(network);
+
+  const addManual = (): void => {
+    for (const peer of options.peers) swarm.addPeer(peer, 'manual');
+  };
+  addManual();
+  if (options.peers.length > 0) refresh = setInterval(addManual, MANUAL_REFRESH_MS);
+  discoveries = await startDiscovery(options, swarm, warn);
+  return network;
+}
+
+/** Starts each enabled discovery source; one that cannot start is a warning, not a failure. */
+async function startDiscovery(
+  options: NetworkOptions,
+  swarm: Swarm,
+  warn: (message: string) => void,
+): Promise<Discovery[]> {
+  const common = {
+    infoHash: options.infoHash,
+    port: swarm.port,
+    onPeer: swarm.addPeer,
+    onWarning: warn,
+  };
+  const starts: Promise<Discovery>[] = [];
+  if (options.trackers.length > 0) {
+    starts.push(startTrackers({ ...common, announce: options.trackers }));
+  }
+  if (options.dht) {
+    starts.push(startDht({ ...common, bootstrap: options.dhtBootstrap }));
+  }
+  if (options.lsd) {
+    starts.push(
+      startLsd({ ...common, lsdPort: options.lsdPort, interfaces: options.lsdInterfaces }),
+    );
+  }
+  const names = [
+    ...(options.trackers.length > 0 ? ['trackers'] : []),
+    ...(options.dht ? ['DHT'] : []),
+    ...(options.lsd ? ['LAN discovery'] : []),
+  ];
+  const results = await Promise.allSettled(starts);
+  const started: Discovery[] = [];
+  results.forEach((r, i) => {
+    if (r.status === 'fulfilled') started.push(r.value);
+    else
+      warn(
+        `${names[i]} not started: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`,
+      );
+  });
+  return started;
+}
+
+function listenError(e: unknown, options: NetworkOptions): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return runtimeError(`port ${options.port} is in use`);
+  if (code === 'EACCES') return runtimeError(`port ${options.port} needs more privileges`);
+  if (code === 'EADDRNOTAVAIL') return runtimeError(`cannot listen on ${options.host}`);
+  return e;
 }

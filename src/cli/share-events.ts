@@ -28,7 +28,13 @@ export type ShareEvent =
       peers: number;
       reason?: string;
     }
-  | { event: 'dial-failed'; address: string; reason: string; retryMs: number }
+  | {
+      event: 'dial-failed';
+      address: string;
+      source: string;
+      reason: string;
+      retryMs: number | null;
+    }
   | { event: 'warning'; message: string }
   | { event: 'stopped'; signal: string };
 
@@ -60,8 +66,13 @@ export function describeEvent(e: ShareEvent): string | undefined {
         ? `${who} connected (${count})`
         : `${who} left: ${e.reason ?? 'disconnected'} (${count})`;
     }
-    case 'dial-failed':
-      return `cannot reach ${e.address} (${e.reason}), retrying in ${Math.round(e.retryMs / 1000)} s`;
+    case 'dial-failed': {
+      // Found peers come and go; only the ones the user named are worth a line.
+      if (e.source !== 'manual') return undefined;
+      const next =
+        e.retryMs === null ? 'not retrying' : `retrying in ${Math.round(e.retryMs / 1000)} s`;
+      return `cannot reach ${e.address} (${e.reason}), ${next}`;
+    }
     case 'warning':
       return `warning: ${e.message}`;
     case 'stopped':

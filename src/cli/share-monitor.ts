@@ -4,7 +4,7 @@
  * and rewrites `status.json` in the share's data folder (read by `peerfold status`).
  */
 import { toHex } from '../core/bytes';
-import type { Session } from '../core/session';
+import type { SessionStats } from '../core/session';
 import type { ShareEngine } from '../engine/share';
 import { writeJson } from './data-dir';
 
@@ -57,10 +57,16 @@ export function explainReason(reason: string): string {
   return reason;
 }
 
+/** What the monitor needs of a connected peer. */
+export interface PeerStatsSource {
+  readonly state: 'handshake' | 'open';
+  readonly stats?: SessionStats;
+}
+
 export class ShareMonitor {
   port: number | null = null;
-  private readonly sessions = new Set<Session>();
-  private peers = 0;
+  /** The network's live connections, once it runs. */
+  peerSource: () => readonly PeerStatsSource[] = () => [];
   private closedBytes = { received: 0, sent: 0 };
   private last: StatusReport | undefined;
   private lastSync: number | null;
@@ -82,22 +88,15 @@ export class ShareMonitor {
     this.update();
   }
 
-  /** Counts a proven peer (call `update()` after reporting it). */
-  peerOpened(session: Session): void {
-    this.sessions.add(session);
-    this.peers++;
+  /** Keeps the byte counts of a proven peer that left (call `update()` after reporting it). */
+  peerClosed(stats: SessionStats | undefined): void {
+    this.closedBytes.received += stats?.bytesReceived ?? 0;
+    this.closedBytes.sent += stats?.bytesSent ?? 0;
   }
 
-  /** Forgets a peer, keeping its byte counts (call `update()` after reporting it). */
-  peerClosed(session: Session): void {
-    if (!this.sessions.delete(session)) return;
-    this.peers--;
-    this.closedBytes.received += session.stats.bytesReceived;
-    this.closedBytes.sent += session.stats.bytesSent;
-  }
-
+  /** Proven peers connected now. */
   get peerCount(): number {
-    return this.peers;
+    return this.peerSource().filter((p) => p.state === 'open').length;
   }
 
   /** The status now. */
@@ -114,7 +113,7 @@ export class ShareMonitor {
     return {
       state: state ?? derived,
       reason,
-      peers: state === 'stopped' ? 0 : this.peers,
+      peers: state === 'stopped' ? 0 : this.peerCount,
       heads: this.engine.replica.graph.frontier().length,
       root: root ? toHex(root) : null,
       lastSync: this.lastSync,
@@ -152,9 +151,9 @@ export class ShareMonitor {
     }
     let received = this.closedBytes.received;
     let sent = this.closedBytes.sent;
-    for (const s of this.sessions) {
-      received += s.stats.bytesReceived;
-      sent += s.stats.bytesSent;
+    for (const p of this.peerSource()) {
+      received += p.stats?.bytesReceived ?? 0;
+      sent += p.stats?.bytesSent ?? 0;
     }
     const pending = this.engine.replica.pending;
     const key = `${pending}/${received}/${sent}`;

@@ -31,7 +31,10 @@ export interface ShareRun {
   readonly peers: readonly PeerAddress[];
   readonly trackers: readonly string[];
   readonly dht: boolean;
+  readonly dhtBootstrap: readonly string[] | undefined;
   readonly lsd: boolean;
+  readonly lsdPort: number | undefined;
+  readonly lsdInterfaces: readonly string[] | undefined;
   readonly out: Printer;
 }
 
@@ -86,15 +89,18 @@ export async function runShare(run: ShareRun): Promise<number> {
       peers: run.peers,
       trackers: run.trackers,
       dht: run.dht,
+      dhtBootstrap: run.dhtBootstrap,
       lsd: run.lsd,
+      lsdPort: run.lsdPort,
+      lsdInterfaces: run.lsdInterfaces,
       onEvent: (e) => {
         if (e.event === 'listening') shown.port = e.port;
         if (e.event !== 'peer') return emit(e);
-        if (e.action === 'connected') shown.peerOpened(e.session);
-        else shown.peerClosed(e.session);
-        emit({ ...withoutSession(e), peers: shown.peerCount });
+        if (e.action === 'left') shown.peerClosed(e.stats);
+        emit({ ...withoutStats(e), peers: shown.peerCount });
         shown.update();
       },
+      onReady: (started) => (shown.peerSource = () => started.peers()),
     });
     monitor.update();
     const signal = await stopping;
@@ -168,10 +174,10 @@ async function openEngine(
   return { engine, drive };
 }
 
-function withoutSession<T extends { session: unknown }>(e: T): Omit<T, 'session'> {
+function withoutStats<T extends { stats: unknown }>(e: T): Omit<T, 'stats'> {
   const copy: Partial<T> = { ...e };
-  delete copy.session;
-  return copy as Omit<T, 'session'>;
+  delete copy.stats;
+  return copy as Omit<T, 'stats'>;
 }
 
 /** Resolves with the name of the first SIGINT or SIGTERM; a second one exits at once. */

@@ -1,12 +1,13 @@
 /** `peerfold share`: checks the command line and the folder, then runs the share (share-run.ts). */
 import { realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ROLE_NAME } from '../core/capability';
 import { parseCommand, parsePeer, parsePort, parseTracker } from './args';
 import { loadCapability, readCapabilityText } from './capability-input';
 import { resolveDataDir } from './data-dir';
-import { runtimeError, usageError } from './errors';
+import { echo, runtimeError, usageError } from './errors';
 import type { CommandContext } from './main';
 import { createPrinter } from './output';
 
@@ -25,7 +26,10 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         peer: { type: 'string', multiple: true },
         tracker: { type: 'string', multiple: true },
         'no-dht': { type: 'boolean' },
+        'dht-bootstrap': { type: 'string', multiple: true },
         'no-lsd': { type: 'boolean' },
+        'lsd-port': { type: 'string' },
+        'lsd-interface': { type: 'string', multiple: true },
         data: { type: 'string' },
         json: { type: 'boolean' },
       },
@@ -33,11 +37,28 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   );
   const text = await readCapabilityText({ id: values.id, idFile: values['id-file'] }, ctx.env);
   const port = values.port === undefined ? 0 : parsePort(values.port);
-  const peers = (values.peer ?? []).map(parsePeer);
+  const peers = (values.peer ?? []).map((p) => parsePeer(p));
   const trackers = (values.tracker ?? []).map(parseTracker);
   const host = values.host ?? '0.0.0.0';
-  if (values.host !== undefined && !/^[0-9a-fA-F:.]+$/.test(host)) {
-    throw usageError(`bad --host ${JSON.stringify(host)}: expected an IP address to listen on`);
+  if (values.host !== undefined && !isIP(host)) {
+    throw usageError(`bad --host ${echo(host)}: expected an IP address to listen on`);
+  }
+  const dhtBootstrap = values['dht-bootstrap'];
+  for (const node of dhtBootstrap ?? []) {
+    if (isIP(parsePeer(node, '--dht-bootstrap').host) === 6) {
+      throw usageError(`bad --dht-bootstrap ${echo(node)}: the DHT is IPv4 only`);
+    }
+  }
+  if (dhtBootstrap && values['no-dht']) throw usageError('--dht-bootstrap contradicts --no-dht');
+  const lsdPort =
+    values['lsd-port'] === undefined ? undefined : parsePort(values['lsd-port'], '--lsd-port');
+  const lsdInterfaces = values['lsd-interface']?.map((ip) => {
+    if (isIP(ip) !== 4)
+      throw usageError(`bad --lsd-interface ${echo(ip)}: expected an IPv4 address`);
+    return ip;
+  });
+  if ((lsdPort !== undefined || lsdInterfaces) && values['no-lsd']) {
+    throw usageError('--lsd-port and --lsd-interface contradict --no-lsd');
   }
   const cap = await loadCapability(text);
   if (cap.role === 'store' && values.dir !== undefined) {
@@ -59,7 +80,10 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     peers,
     trackers,
     dht: !values['no-dht'],
+    dhtBootstrap,
     lsd: !values['no-lsd'],
+    lsdPort,
+    lsdInterfaces,
     out: createPrinter(values.json === true, ctx.stdout),
   });
 }

@@ -113,9 +113,11 @@ export async function startDht(options: DhtDiscoveryOptions): Promise<DhtDiscove
       const reached = !error && (nodes ?? 0) > 0;
       if (!reached) warn('dht: no DHT node answered');
       // right after the lookup, so the tokens it collected are fresh for the announce
-      dht.announce(options.infoHash, options.port, (announceError) => {
-        if (!closed && announceError) warn(`dht: announce failed: ${errorText(announceError)}`);
-      });
+      else {
+        dht.announce(options.infoHash, options.port, (announceError) => {
+          if (!closed && announceError) warn(`dht: announce failed: ${errorText(announceError)}`);
+        });
+      }
       timer = setTimeout(round, reached ? intervalMs : Math.min(intervalMs, RETRY_MS));
     });
   };
