@@ -91,7 +91,11 @@ export interface Drive {
   stat(path: string): Promise<DriveEntry | undefined>;
   /** Up to `length` bytes from `offset` (fewer at the end of the file). */
   read(path: string, offset: number, length: number): Promise<Uint8Array>;
-  /** The file's bytes in order, `chunkBytes` at a time; never the whole file in memory. */
+  /**
+   * The file's bytes in order, `chunkBytes` at a time; never the whole file in memory. Never a
+   * mix of two versions: if the file is replaced while being read, a drive either keeps reading
+   * the old bytes (Node) or throws 'changed' (browser drives).
+   */
   readStream(path: string, chunkBytes?: number): AsyncIterable<Uint8Array>;
   /**
    * Atomically creates or replaces a file: the data goes to a temporary file in the same

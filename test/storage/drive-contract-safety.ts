@@ -4,6 +4,7 @@
  * and disk faults are typed and lose nothing. Run from `driveContract`.
  */
 import { expect, it } from 'vitest';
+import { bytesEqual, utf8 } from '../../src/core/bytes';
 import type { Expect } from '../../src/core/drive';
 import { FaultyDrive } from '../../src/storage/faulty-drive';
 import type { Ctx } from './drive-contract';
@@ -31,7 +32,7 @@ export function driveSafetyContract(ctx: Ctx): void {
     await put(d, 'doc.txt', 'local edit', MTIME + 5); // the user edits before we apply
     const stale = { size: seen.size, mtime: seen.mtime };
     const write = (expect: Expect): Promise<unknown> =>
-      d.write('doc.txt', [Buffer.from('remote')], { mtime: 1, executable: false, expect });
+      d.write('doc.txt', [utf8('remote')], { mtime: 1, executable: false, expect });
     expect(await codeOf(write(stale))).toBe('changed');
     expect(await codeOf(write('absent'))).toBe('changed');
     expect(await codeOf(write('dir'))).toBe('changed');
@@ -51,7 +52,7 @@ export function driveSafetyContract(ctx: Ctx): void {
     const seen = await put(d, 'late.txt', 'v1');
     const expect_ = { size: seen.size, mtime: seen.mtime };
     const beforeCommit = (): Promise<void> => put(d, 'late.txt', 'edited meanwhile!').then();
-    const write = d.write('late.txt', [Buffer.from('remote')], {
+    const write = d.write('late.txt', [utf8('remote')], {
       mtime: MTIME,
       executable: false,
       expect: expect_,
@@ -60,7 +61,7 @@ export function driveSafetyContract(ctx: Ctx): void {
     expect(await codeOf(write)).toBe('changed');
     expect(await text(d, 'late.txt')).toBe('edited meanwhile!');
     expect(await d.cleanupTemp()).toBe(0); // a refused write cleans up after itself
-    const fresh = d.write('new.txt', [Buffer.from('n')], {
+    const fresh = d.write('new.txt', [utf8('n')], {
       mtime: MTIME,
       executable: false,
       expect: 'absent',
@@ -167,7 +168,7 @@ export function driveSafetyContract(ctx: Ctx): void {
     expect(await codeOf(f.read('data.bin', 90_000, 20_000))).toBe('io');
     expect(await codeOf(f.read('data.bin', 0, 1000))).toBe('ok');
     f.faults = {};
-    expect(Buffer.compare(await readAll(f, 'data.bin'), old)).toBe(0);
+    expect(bytesEqual(await readAll(f, 'data.bin'), old)).toBe(true);
     expect((await listAll(d)).map((e) => e.path)).toEqual(['data.bin']);
     expect(await d.cleanupTemp()).toBe(0);
   });
@@ -176,7 +177,7 @@ export function driveSafetyContract(ctx: Ctx): void {
     const { d } = ctx;
     await put(d, 'src.txt', 'old');
     function* failing(): Generator<Uint8Array> {
-      yield Buffer.from('new new new');
+      yield utf8('new new new');
       throw new Error('peer went away');
     }
     await expect(d.write('src.txt', failing(), { mtime: 1, executable: false })).rejects.toThrow();

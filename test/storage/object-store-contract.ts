@@ -1,5 +1,6 @@
 /** The ObjectStore contract (src/core/ports.ts), run by every object store. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bytesEqual } from '../../src/core/bytes';
 import { objectAddress } from '../../src/core/objects';
 import type { ObjectStore } from '../../src/core/ports';
 import { bytesFor, codeOf } from './drive-contract';
@@ -30,7 +31,7 @@ export function objectStoreContract(
       for (const o of objects) await store.put(objectAddress(o), o);
       for (const o of objects) {
         expect(await store.has(objectAddress(o))).toBe(true);
-        expect(Buffer.compare((await store.get(objectAddress(o)))!, o)).toBe(0);
+        expect(bytesEqual((await store.get(objectAddress(o)))!, o)).toBe(true);
       }
       const absent = objectAddress(bytesFor('absent', 10));
       expect(await store.has(absent)).toBe(false);
@@ -47,7 +48,7 @@ export function objectStoreContract(
       mine.fill(0);
       const got = (await store.get(a))!;
       got.fill(1);
-      expect(Buffer.compare((await store.get(a))!, o)).toBe(0);
+      expect(bytesEqual((await store.get(a))!, o)).toBe(true);
     });
 
     it('takes concurrent puts of the same object safely', async () => {
@@ -55,7 +56,7 @@ export function objectStoreContract(
       const o = bytesFor('race', 500_000);
       const a = objectAddress(o);
       await Promise.all(Array.from({ length: 8 }, () => store.put(a, o)));
-      expect(Buffer.compare((await store.get(a))!, o)).toBe(0);
+      expect(bytesEqual((await store.get(a))!, o)).toBe(true);
     });
 
     it('rejects malformed addresses', async () => {
@@ -77,7 +78,7 @@ export function objectStoreContract(
         expect(await store.get(a)).toBeUndefined();
         expect(await store.has(a)).toBe(false);
         await store.put(a, o); // fetched again
-        expect(Buffer.compare((await store.get(a))!, o)).toBe(0);
+        expect(bytesEqual((await store.get(a))!, o)).toBe(true);
       });
     }
   });

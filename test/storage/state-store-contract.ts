@@ -1,5 +1,6 @@
 /** The StateStore contract (src/core/drive.ts), run by every state store. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fromUtf8, utf8 } from '../../src/core/bytes';
 import { getJson, putJson, type StateStore } from '../../src/core/drive';
 import { codeOf } from './drive-contract';
 
@@ -26,9 +27,9 @@ export function stateStoreContract(
     it('puts, gets, overwrites and deletes bytes', async () => {
       const { store } = h;
       expect(await store.get('settings')).toBeUndefined();
-      await store.put('settings', Buffer.from('one'));
-      await store.put('settings', Buffer.from('two'));
-      expect(Buffer.from((await store.get('settings'))!).toString()).toBe('two');
+      await store.put('settings', utf8('one'));
+      await store.put('settings', utf8('two'));
+      expect(fromUtf8((await store.get('settings'))!)).toBe('two');
       await store.delete('settings');
       await store.delete('settings');
       expect(await store.get('settings')).toBeUndefined();
@@ -55,7 +56,7 @@ export function stateStoreContract(
       await putJson(store, 'j', { a: [1, 'é'], b: null });
       expect(await getJson(store, 'j')).toEqual({ a: [1, 'é'], b: null });
       expect(await getJson(store, 'none')).toBeUndefined();
-      await store.put('bad', Buffer.from('{nope'));
+      await store.put('bad', utf8('{nope'));
       expect(await codeOf(getJson(store, 'bad'))).toBe('malformed');
     });
 
