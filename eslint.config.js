@@ -88,10 +88,22 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'ui takes only types from core; behaviour comes through the engine API',
             },
+            {
+              group: ['idb-keyval', 'workbox-window', 'libsodium-wrappers'],
+              message: 'platform adapters are picked in src/main.tsx and injected into the ui',
+            },
           ],
         },
       ],
     },
+  },
+  {
+    // The service worker is thin: Workbox and nothing of the app's.
+    files: ['src/sw/**'],
+    rules: restrict(
+      { group: ['../*', '../../*'], message: 'src/sw imports nothing of the app' },
+      nodeBuiltins,
+    ),
   },
   {
     files: ['signaling/**'],

@@ -1,0 +1,59 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+
+/** Leave with a confirmation step; the confirm button takes the focus so Enter/Escape work. */
+interface Props {
+  name: string;
+  /** A Write share left by its only holder can never be changed again: say so. */
+  isWriter: boolean;
+  onLeave: () => void;
+}
+
+export function LeaveShare({ name, isWriter, onLeave }: Props) {
+  const [asking, setAsking] = useState(false);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const openRef = useRef<HTMLButtonElement>(null);
+  const wasAsking = useRef(false);
+
+  useEffect(() => {
+    if (asking) confirmRef.current?.focus();
+    else if (wasAsking.current) openRef.current?.focus();
+    wasAsking.current = asking;
+  }, [asking]);
+
+  if (!asking) {
+    return (
+      <button type="button" class="danger-outline" ref={openRef} onClick={() => setAsking(true)}>
+        Leave this share…
+      </button>
+    );
+  }
+  return (
+    <div
+      class="confirm"
+      role="alertdialog"
+      aria-labelledby="leave-title"
+      aria-describedby="leave-text"
+      onKeyDown={(e) => e.key === 'Escape' && setAsking(false)}
+    >
+      <h3 id="leave-title">Leave “{name}”?</h3>
+      <p id="leave-text">
+        This browser forgets the share and its links. Files already in your folder stay where they
+        are. To come back, you need a link again.
+      </p>
+      {isWriter && (
+        <p class="warning">
+          If nobody else keeps the Write link, nobody can ever change this share again: copy it
+          somewhere safe first.
+        </p>
+      )}
+      <div class="actions">
+        <button type="button" class="danger" ref={confirmRef} onClick={onLeave}>
+          Leave share
+        </button>
+        <button type="button" onClick={() => setAsking(false)}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
