@@ -89,12 +89,16 @@ export class CliProcess {
           ? (e: CliEvent) => e.event === match
           : (e: CliEvent) => Object.entries(match).every(([k, v]) => e[k] === v);
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    const wanted =
+      typeof match === 'function'
+        ? `matching ${match.name || 'a predicate'}`
+        : JSON.stringify(match);
     for (;;) {
       const found = this.events.slice(options.after ?? 0).find(test);
       if (found) return found;
-      if (this.done) throw new Error(`exited before ${JSON.stringify(match)}: ${this.describe()}`);
+      if (this.done) throw new Error(`exited before an event ${wanted}: ${this.describe()}`);
       if (Date.now() > deadline) {
-        throw new Error(`no event ${String(JSON.stringify(match))} in time: ${this.describe()}`);
+        throw new Error(`no event ${wanted} in time: ${this.describe()}`);
       }
       await this.changed(deadline);
     }

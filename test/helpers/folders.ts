@@ -58,16 +58,30 @@ export async function writeFiles(
   }
 }
 
-/** Polls until `b` holds exactly the tree of `a` (or `expected`); throws with the diff if not. */
+/**
+ * A snapshot of a folder a peer may be changing right now: a listing that races a removal
+ * (ENOENT between readdir and lstat) is taken again.
+ */
+export async function snapshotLive(root: string): Promise<FolderSnapshot> {
+  for (;;) {
+    try {
+      return await snapshotFolder(root);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+}
+
+/** Polls until folder `b` holds exactly the tree of folder `a`; throws with the diff if not. */
 export async function waitForSameTree(
   a: string,
   b: string,
-  timeoutMs = 60_000,
+  timeoutMs = 120_000,
   intervalMs = 250,
 ): Promise<FolderSnapshot> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [sa, sb] = await Promise.all([snapshotFolder(a), snapshotFolder(b)]);
+    const [sa, sb] = await Promise.all([snapshotLive(a), snapshotLive(b)]);
     if (JSON.stringify(sa) === JSON.stringify(sb)) return sa;
     if (Date.now() > deadline) {
       throw new Error(`folders differ after ${timeoutMs} ms: ${describeDiff(sa, sb)}`);

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { CliProcess, runCli, stopAll, type CliEvent } from '../helpers/cli-process';
-import { describeDiff, snapshotFolder, type FolderSnapshot } from '../helpers/folders';
 
 export interface Capabilities {
   readonly dir: string;
@@ -84,37 +83,7 @@ export async function waitUpToDate(
   }
 }
 
-/**
- * A snapshot of a folder a peer may be changing right now: a listing that races a removal
- * (ENOENT between readdir and lstat) is taken again.
- */
-export async function snapshotLive(root: string): Promise<FolderSnapshot> {
-  for (;;) {
-    try {
-      return await snapshotFolder(root);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-  }
-}
-
-/** Polls until folder `b` holds exactly the tree of folder `a`; throws with the diff if not. */
-export async function waitForSameTree(
-  a: string,
-  b: string,
-  timeoutMs = 120_000,
-  intervalMs = 250,
-): Promise<FolderSnapshot> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const [sa, sb] = await Promise.all([snapshotLive(a), snapshotLive(b)]);
-    if (JSON.stringify(sa) === JSON.stringify(sb)) return sa;
-    if (Date.now() > deadline) {
-      throw new Error(`folders differ after ${timeoutMs} ms: ${describeDiff(sa, sb)}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+export { snapshotLive, waitForSameTree } from '../helpers/folders';
 
 export class Fixture {
   private constructor(readonly root: string) {}
