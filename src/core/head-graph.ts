@@ -8,6 +8,10 @@
  *
  * Consistency: a head's seq must exceed every known parent's seq, whichever arrives first; a
  * head that breaks it is `malformed` and is not added.
+ *
+ * Refused heads: a validly signed head whose tree cannot be read (e.g. an index holding `../x`)
+ * is taken out with `refuse` and never added again. Its parents return to the frontier unless a
+ * known head still lists them (or the refused head has known children, which supersede them).
  */
 import { compareBytes, toHex } from './bytes';
 import type { WriteCapability } from './capability';
@@ -21,6 +25,7 @@ export class HeadGraph {
   /** Known children (by id) of every id listed as a parent by a known head. */
   private readonly children = new Map<string, string[]>();
   private readonly tips = new Set<string>();
+  private readonly refusedIds = new Set<string>();
 
   get size(): number {
     return this.heads.size;
@@ -39,10 +44,45 @@ export class HeadGraph {
     return [...this.heads.values()];
   }
 
-  /** Adds a verified head; returns false when it was already known. */
+  /** Whether the head with this id was refused (it is never added again). */
+  isRefused(id: HeadId): boolean {
+    return this.refusedIds.has(toHex(id));
+  }
+
+  /** Ids (hex) of the refused heads. */
+  refused(): string[] {
+    return [...this.refusedIds];
+  }
+
+  /**
+   * Refuses a head for good: removed if known, never added again. Returns false if it was
+   * already refused.
+   */
+  refuse(id: HeadId): boolean {
+    const hex = toHex(id);
+    if (this.refusedIds.has(hex)) return false;
+    this.refusedIds.add(hex);
+    const signed = this.heads.get(hex);
+    if (!signed) return true;
+    this.heads.delete(hex);
+    this.tips.delete(hex);
+    const hasChildren = (this.children.get(hex) ?? []).some((c) => this.heads.has(c));
+    for (const p of signed.head.parents.map(toHex)) {
+      const rest = (this.children.get(p) ?? []).filter((c) => c !== hex);
+      if (rest.length > 0) {
+        this.children.set(p, rest);
+        continue;
+      }
+      this.children.delete(p);
+      if (this.heads.has(p) && !hasChildren) this.tips.add(p);
+    }
+    return true;
+  }
+
+  /** Adds a verified head; returns false when it was already known or was refused. */
   add(signed: SignedHead): boolean {
     const id = toHex(signed.id);
-    if (this.heads.has(id)) return false;
+    if (this.heads.has(id) || this.refusedIds.has(id)) return false;
     const { seq, parents } = signed.head;
     const parentIds = parents.map(toHex);
     for (const p of parentIds) {

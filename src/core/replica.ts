@@ -12,7 +12,7 @@ import { toHex } from './bytes';
 import type { Capability } from './capability';
 import { swarmAuthKey } from './capability';
 import { PeerfoldError } from './errors';
-import { decodeSignedHead, encodeSignedHead, type SignedHead } from './head';
+import { decodeSignedHead, encodeSignedHead, type HeadId, type SignedHead } from './head';
 import { HeadGraph } from './head-graph';
 import type { Address } from './objects';
 import type { ObjectStore } from './ports';
@@ -109,7 +109,7 @@ export class Replica {
     for (const bytes of encoded) {
       const head = decodeSignedHead(this.publicKey, bytes);
       const id = toHex(head.id);
-      if (this.graph.has(head.id) || this.walks.has(id)) continue;
+      if (this.graph.has(head.id) || this.graph.isRefused(head.id) || this.walks.has(id)) continue;
       if (this.walks.size === 0) this.counter.restart();
       const walk: Walk = {
         head,
@@ -123,6 +123,18 @@ export class Replica {
       this.walks.set(id, walk);
       this.run(walk);
     }
+  }
+
+  /**
+   * A head whose tree cannot be read (e.g. its index names `../x`): dropped from the frontier,
+   * never fetched or accepted again. Peers are told the new frontier.
+   */
+  refuse(id: HeadId): void {
+    if (!this.graph.refuse(id)) return;
+    const walk = this.walks.get(toHex(id));
+    if (walk) this.abandon(walk);
+    const frontier = this.frontier();
+    for (const peer of this.peers) peer.announce(frontier);
   }
 
   /** Up to `max` needed addresses for an attached `peer` to request; in flight from it. */

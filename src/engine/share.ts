@@ -13,8 +13,11 @@
  *   of another share, and a pass finding one ends in the 'error' status. `start()` first removes
  *   temporary files a crash left behind.
  *
+ * - A validly signed head whose tree cannot be read (a node naming `../x`, one that does not
+ *   open) is refused for good (refused.ts) and reported as a warning; the rest syncs on.
+ *
  * State: see share-state.ts (the local index root, the device floor and every known head,
- * re-added on start).
+ * re-added on start), plus the refused head ids (refused.ts).
  */
 import { blockKeys, type BlockKeys } from '../core/blocks';
 import { toHex } from '../core/bytes';
@@ -24,7 +27,7 @@ import { randomBytes } from '../core/crypto';
 import type { Drive, StateStore } from '../core/drive';
 import type { DeviceId } from '../core/entry';
 import { isPeerfoldError, PeerfoldError } from '../core/errors';
-import { MAX_HEAD_PARENTS, signHead } from '../core/head';
+import { MAX_HEAD_PARENTS, signHead, type SignedHead } from '../core/head';
 import { mergeTrees } from '../core/merge-tree';
 import type { Address } from '../core/objects';
 import type { ObjectStore } from '../core/ports';
@@ -33,6 +36,7 @@ import { Session } from '../core/session';
 import { buildTree, treeKeys, type TreeContext } from '../core/tree';
 import { applyTree } from './apply';
 import { claimFolder } from './marker';
+import { isUnreadableTree, loadRefused, refuseHead, treeDefect } from './refused';
 import { scanFolder } from './scanner';
 import { ShareState } from './share-state';
 
@@ -65,6 +69,8 @@ export class ShareEngine {
   private readonly blocks: BlockKeys | undefined;
   private root: Address | undefined;
   private floor = 0;
+  /** Change tokens of the folder's files as last read (see scanner). */
+  private stamps = new Map<string, string>();
   private readonly saved: ShareState;
   private started = false;
   private running: Promise<void> | undefined;
@@ -92,7 +98,8 @@ export class ShareEngine {
   }
 
   async start(): Promise<void> {
-    const { capability } = this.options;
+    const { capability, state } = this.options;
+    await loadRefused(state, this.replica);
     for (const head of await this.saved.loadHeads(capability.publicKey)) {
       this.replica.addLocalHead(head);
     }
@@ -105,6 +112,7 @@ export class ShareEngine {
       await claimFolder(drive, capability, !local.root);
       this.floor = local.floor;
       this.root = local.root ?? (await buildTree(this.ctx, []));
+      this.stamps = await this.saved.loadStamps();
     }
     this.started = true;
     await this.sync();
@@ -185,13 +193,15 @@ export class ShareEngine {
       device,
       floor: this.floor,
       now: this.options.now,
+      stamps: this.stamps,
     });
     this.root = scan.root;
     this.floor = scan.floor;
     await this.persistLocal();
+    if (!sameStamps(this.stamps, scan.stamps)) await this.saved.saveStamps(scan.stamps);
+    this.stamps = scan.stamps;
 
-    const frontier = this.replica.graph.frontier().slice(0, MAX_HEAD_PARENTS);
-    const target = await mergeTrees(ctx, [scan.root, ...frontier.map((h) => h.head.root)]);
+    const { frontier, target } = await this.mergeFrontier(scan.root);
     const applied = await applyTree({
       drive,
       ctx,
@@ -231,6 +241,33 @@ export class ShareEngine {
     return false;
   }
 
+  /** The merge of the local index with the frontier, refusing heads whose trees cannot be read. */
+  private async mergeFrontier(
+    local: Address,
+  ): Promise<{ frontier: SignedHead[]; target: Address }> {
+    const ctx = this.ctx!;
+    for (;;) {
+      const frontier = this.replica.graph.frontier().slice(0, MAX_HEAD_PARENTS);
+      try {
+        return {
+          frontier,
+          target: await mergeTrees(ctx, [local, ...frontier.map((h) => h.head.root)]),
+        };
+      } catch (e) {
+        if (!isUnreadableTree(e)) throw e;
+        let refused = 0;
+        for (const head of frontier) {
+          const why = await treeDefect(ctx, head.head.root);
+          if (!why) continue;
+          const { state } = this.options;
+          this.warnings.push(await refuseHead(state, this.replica, head, why));
+          refused++;
+        }
+        if (refused === 0) throw e; // the local index itself: not a peer's doing
+      }
+    }
+  }
+
   /** Removes temporary files of writes a crash interrupted; trouble there is only a warning. */
   private async cleanupTemp(drive: Drive): Promise<void> {
     try {
@@ -262,4 +299,10 @@ export class ShareEngine {
   private persistHeads(): Promise<void> {
     return this.saved.saveHeads(this.replica.graph.all());
   }
+}
+
+function sameStamps(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [path, token] of a) if (b.get(path) !== token) return false;
+  return true;
 }

@@ -158,4 +158,39 @@ describe('HeadGraph', () => {
       { numRuns: 60 },
     );
   });
+  it('refuses a head for good: its parents return to the frontier, it is never added again', () => {
+    const a = mk();
+    const [b, c] = [mk([a]), mk([a])];
+    const bad = mk([b, c]);
+    const g = graphOf(a, b, c, bad);
+    expect(ids(g.frontier())).toEqual(ids([bad]));
+    expect(g.refuse(bad.id)).toBe(true);
+    expect(g.has(bad.id)).toBe(false);
+    expect(g.isRefused(bad.id)).toBe(true);
+    expect(ids(g.frontier())).toEqual(sorted([b, c]));
+    expect(g.add(bad)).toBe(false);
+    expect(ids(g.frontier())).toEqual(sorted([b, c]));
+    expect(g.refuse(bad.id)).toBe(false);
+    expect(g.refused()).toEqual([toHex(bad.id)]);
+    // A later head over the restored frontier is accepted as usual.
+    const d = mk([b, c]);
+    expect(g.add(d)).toBe(true);
+    expect(ids(g.frontier())).toEqual(ids([d]));
+  });
+
+  it('a refused head keeps a parent that another head lists out of the frontier', () => {
+    const a = mk();
+    const b = mk([a]);
+    const bad = mk([a]);
+    const g = graphOf(a, b, bad);
+    g.refuse(bad.id);
+    expect(ids(g.frontier())).toEqual(ids([b]));
+    // Refused before it was ever seen: never added.
+    const later = mk([b]);
+    const g2 = new HeadGraph();
+    g2.refuse(later.id);
+    expect(g2.add(a)).toBe(true);
+    expect(g2.add(later)).toBe(false);
+    expect(ids(g2.frontier())).toEqual(ids([a]));
+  });
 });
