@@ -40,6 +40,12 @@ export interface DriveEntry {
   readonly mtime: number;
   /** Any execute bit set (always false for directories). */
   readonly executable: boolean;
+  /**
+   * A local token that changes whenever the file may have been replaced or edited, even within
+   * the mtime's granularity (Node: inode and ctime); absent where the platform has none. Never
+   * leaves the device.
+   */
+  readonly change?: string;
 }
 
 /** 'ok' or why sync must pause. */

@@ -2,8 +2,10 @@
  * The scanner (DESIGN.md sections 3 and 6): compares the folder with the local index (what the
  * folder held at the last scan or apply) and records every local change as a new version.
  *
- * Incremental: a file whose kind, size, mtime and executable bit match its live index entry is
- * not read again. A new or changed file is streamed through the chunker and sealed block by
+ * Incremental: a file whose kind, size, mtime and executable bit match its live index entry, and
+ * whose local change token (inode and ctime on Node) is the one seen when it was last read, is
+ * not read again. A file read again whose content and metadata turn out equal to its entry gets
+ * no new version. A new or changed file is streamed through the chunker and sealed block by
  * block (never the whole file in memory). A live entry missing from the listing becomes a
  * tombstone. A folder that is not 'ok' makes `drive.list` throw 'paused', which is passed on
  * before anything is changed: a vanished root is never read as "every file was deleted".
@@ -12,6 +14,7 @@ import { encryptStream, type BlockKeys } from '../core/blocks';
 import type { Drive, DriveEntry } from '../core/drive';
 import type { BlockRef, DeviceId, Entry } from '../core/entry';
 import { isPeerfoldError } from '../core/errors';
+import { bytesEqual } from '../core/bytes';
 import type { Address } from '../core/objects';
 import { comparePaths, foldCase, normalizePath, validatePath } from '../core/path';
 import type { ObjectStore } from '../core/ports';
@@ -31,6 +34,8 @@ export interface ScanOptions {
   readonly floor: number;
   /** The clock for tombstones' mtime (default Date.now). */
   readonly now?: () => number;
+  /** Change tokens (DriveEntry.change) of files as last read, by path. */
+  readonly stamps?: ReadonlyMap<string, string>;
 }
 
 export interface Skipped {
@@ -47,14 +52,34 @@ export interface ScanResult {
   readonly floor: number;
   /** Local paths left out of the index this time, and why. */
   readonly skipped: Skipped[];
+  /** Change tokens of the listed files whose entries describe them now (persist them). */
+  readonly stamps: Map<string, string>;
 }
 
 /** Whether a live index entry still describes the listed file or directory. */
-export function unchanged(old: Entry | undefined, found: DriveEntry): boolean {
+export function unchanged(old: Entry | undefined, found: DriveEntry, stamp?: string): boolean {
   if (!old || old.deleted || old.kind !== found.kind) return false;
   if (found.kind === 'dir') return true;
   return (
-    old.size === found.size && old.mtime === found.mtime && old.executable === found.executable
+    old.size === found.size &&
+    old.mtime === found.mtime &&
+    old.executable === found.executable &&
+    (found.change === undefined || found.change === stamp)
+  );
+}
+
+/** Whether re-read content is exactly what the entry already says. */
+function sameContent(old: Entry | undefined, found: DriveEntry, blocks: BlockRef[]): boolean {
+  return (
+    old !== undefined &&
+    !old.deleted &&
+    old.kind === 'file' &&
+    old.mtime === found.mtime &&
+    old.executable === found.executable &&
+    old.blocks.length === blocks.length &&
+    old.blocks.every(
+      (b, i) => b.size === blocks[i]!.size && bytesEqual(b.address, blocks[i]!.address),
+    )
   );
 }
 
@@ -106,7 +131,7 @@ async function listFolder(
 async function readFile(
   opts: ScanOptions,
   found: DriveEntry,
-): Promise<{ blocks: BlockRef[]; size: number } | undefined> {
+): Promise<{ blocks: BlockRef[]; size: number; change: string | undefined } | undefined> {
   const blocks: BlockRef[] = [];
   let size = 0;
   for await (const b of encryptStream(opts.blocks, opts.drive.readStream(found.path))) {
@@ -120,11 +145,12 @@ async function readFile(
     after?.kind !== 'file' ||
     after.size !== found.size ||
     after.mtime !== found.mtime ||
-    after.executable !== found.executable
+    after.executable !== found.executable ||
+    after.change !== found.change
   ) {
     return undefined;
   }
-  return { blocks, size };
+  return { blocks, size, change: after.change };
 }
 
 export async function scanFolder(opts: ScanOptions): Promise<ScanResult> {
@@ -144,10 +170,14 @@ export async function scanFolder(opts: ScanOptions): Promise<ScanResult> {
   const mutations: Mutation[] = [];
   /** Paths the listing holds but this scan leaves as they are in the index. */
   const kept = new Set<string>();
+  const stamps = new Map<string, string>();
 
   for (const found of [...listed.values()].sort((a, b) => comparePaths(a.path, b.path))) {
     const old = index.get(found.path);
-    if (unchanged(old, found)) continue;
+    if (unchanged(old, found, opts.stamps?.get(found.path))) {
+      if (found.change !== undefined) stamps.set(found.path, found.change);
+      continue;
+    }
     if (found.kind === 'dir') {
       const entry: Entry = {
         path: found.path,
@@ -177,6 +207,8 @@ export async function scanFolder(opts: ScanOptions): Promise<ScanResult> {
       kept.add(found.path);
       continue;
     }
+    if (content.change !== undefined) stamps.set(found.path, content.change);
+    if (sameContent(old, found, content.blocks)) continue; // e.g. written by apply: no new version
     const entry: Entry = {
       path: found.path,
       kind: 'file',
@@ -210,5 +242,5 @@ export async function scanFolder(opts: ScanOptions): Promise<ScanResult> {
 
   const root = await updateTree(ctx, opts.root, mutations);
   const changed = mutations.map((m) => m.path).sort(comparePaths);
-  return { root, changed, floor, skipped };
+  return { root, changed, floor, skipped, stamps };
 }

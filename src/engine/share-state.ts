@@ -1,7 +1,8 @@
 /**
  * What a ShareEngine keeps in its StateStore between runs: `local/root` (the local index root),
- * `local/floor` (the device's highest counter, JSON) and `heads/<id hex>` (every known head,
- * in its encoded wire form, verified again when loaded).
+ * `local/floor` (the device's highest counter, JSON), `local/stamps` (the files' change tokens
+ * as last read, JSON `{path: token}`; lost or stale ones only cost a re-read) and
+ * `heads/<id hex>` (every known head, in its encoded wire form, verified again when loaded).
  */
 import { toHex } from '../core/bytes';
 import { getJson, putJson, type StateStore } from '../core/drive';
@@ -10,6 +11,7 @@ import type { Address } from '../core/objects';
 
 const ROOT_KEY = 'local/root';
 const FLOOR_KEY = 'local/floor';
+const STAMPS_KEY = 'local/stamps';
 const HEADS = 'heads/';
 
 export class ShareState {
@@ -41,6 +43,21 @@ export class ShareState {
   async saveLocal(root: Address, floor: number): Promise<void> {
     await this.state.put(ROOT_KEY, root);
     await putJson(this.state, FLOOR_KEY, floor);
+  }
+
+  /** The change tokens saved by the last scan (empty if none or unreadable). */
+  async loadStamps(): Promise<Map<string, string>> {
+    const json = await getJson(this.state, STAMPS_KEY).catch(() => undefined);
+    const stamps = new Map<string, string>();
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) return stamps;
+    for (const [path, token] of Object.entries(json)) {
+      if (typeof token === 'string') stamps.set(path, token);
+    }
+    return stamps;
+  }
+
+  async saveStamps(stamps: ReadonlyMap<string, string>): Promise<void> {
+    await putJson(this.state, STAMPS_KEY, Object.fromEntries(stamps));
   }
 
   /** Writes the heads not written yet. */

@@ -10,7 +10,10 @@ import { discard, fsError, isNotFound, tempName } from './node-fs';
 export function toEntry(path: string, st: Stats): DriveEntry | 'other' {
   const mtime = Math.round(st.mtimeMs); // round: utimes(ms / 1000) may read back as x.999999
   if (st.isFile()) {
-    return { path, kind: 'file', size: st.size, mtime, executable: (st.mode & 0o111) !== 0 };
+    const executable = (st.mode & 0o111) !== 0;
+    // inode: a file swapped in by rename; ctime: an edit or rename within one mtime tick
+    const change = `${st.ino}:${st.ctimeMs}`;
+    return { path, kind: 'file', size: st.size, mtime, executable, change };
   }
   if (st.isDirectory()) return { path, kind: 'dir', size: 0, mtime, executable: false };
   return 'other';
