@@ -28,6 +28,8 @@ afterAll(async () => {
 });
 
 const W = (): string => share.write.capability;
+const NOT_A_CAPABILITY =
+  /^peerfold: bad capability: not a Peerfold capability: expected text starting with pfwrite1, pfread1 or pfstore1$/m;
 const shareArgs = (...rest: string[]): string[] => [
   'share',
   '--data',
@@ -81,7 +83,7 @@ describe.concurrent('peerfold errors: one line, the right exit code, no capabili
     expectFailure(
       r,
       2,
-      /^peerfold: bad capability: Write capability is truncated: 5 of \d+ characters missing$/m,
+      /^peerfold: bad capability: Write capability is truncated: 5 of 59 characters missing$/m,
     );
   });
 
@@ -91,23 +93,71 @@ describe.concurrent('peerfold errors: one line, the right exit code, no capabili
     expectFailure(
       await runCli(shareArgs('--id', typo, '--dir', share.dir)),
       2,
-      /bad capability: .*checksum/i,
+      /^peerfold: bad capability: capability checksum does not match: a character is mistyped or missing$/m,
     );
   });
 
   it('text that is no capability at all', async () => {
     const r = await runCli(shareArgs('--id', 'hello', '--dir', share.dir));
-    expectFailure(r, 2, /bad capability: not a Peerfold capability/);
+    expectFailure(r, 2, NOT_A_CAPABILITY);
+  });
+
+  it('an unknown kind of capability (another prefix) is named as such', async () => {
+    const r = await runCli(shareArgs('--id', `pfadmin1${W().slice(8)}`, '--dir', share.dir));
+    expectFailure(r, 2, NOT_A_CAPABILITY);
+  });
+
+  it('garbled capabilities: mixed case, an invalid character, extra characters', async () => {
+    const cap = W();
+    const [mixed, invalid, long] = await Promise.all([
+      runCli(shareArgs('--id', cap.slice(0, 30) + cap.slice(30).toUpperCase(), '--dir', share.dir)),
+      runCli(shareArgs('--id', `${cap.slice(0, -1)}b`, '--dir', share.dir)),
+      runCli(shareArgs('--id', `${cap}qqq`, '--dir', share.dir)),
+    ]);
+    expectFailure(mixed, 2, /^peerfold: bad capability: capability mixes upper and lower case$/m);
+    expectFailure(
+      invalid,
+      2,
+      new RegExp(
+        `^peerfold: bad capability: capability has an invalid character 'b' at position ${cap.length}$`,
+        'm',
+      ),
+    );
+    expectFailure(
+      long,
+      2,
+      /^peerfold: bad capability: Write capability is too long: 3 extra characters$/m,
+    );
+  });
+
+  it('a link without the capability fragment', async () => {
+    const r = await runCli(shareArgs('--id', 'https://example.org/app', '--dir', share.dir));
+    expectFailure(
+      r,
+      2,
+      /^peerfold: bad capability: the link has no #fragment: the capability is the part after "#"$/m,
+    );
   });
 
   it('a folder that does not exist', async () => {
     const r = await runCli(shareArgs('--id', W(), '--dir', join(root, 'nowhere')));
-    expectFailure(r, 1, /folder .*nowhere does not exist/);
+    expectFailure(
+      r,
+      1,
+      new RegExp(`^peerfold: folder ${join(root, 'nowhere')} does not exist$`, 'm'),
+    );
   });
 
   it('the folder of another share (its marker names another identity)', async () => {
     const r = await runCli(shareArgs('--id', W(), '--dir', other.dir, '--data', join(root, 'd2')));
-    expectFailure(r, 1, /theirs: the folder belongs to another share/);
+    expectFailure(
+      r,
+      1,
+      new RegExp(
+        `^peerfold: ${join(root, 'theirs')}: the folder belongs to another share \\(its marker names share [0-9a-f]{12}…, this is [0-9a-f]{12}…\\)$`,
+        'm',
+      ),
+    );
     const status = await runCli(['status', '--data', join(root, 'd2'), '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ shares: [] }); // nothing recorded
   });
@@ -168,6 +218,19 @@ describe.concurrent('peerfold errors: one line, the right exit code, no capabili
     expectFailure(blank, 2, /--id-file .*empty-id is empty/);
   });
 
+  it('gen without --dir, and gen under a folder that does not exist', async () => {
+    const [none, orphan] = await Promise.all([
+      runCli(['gen']),
+      runCli(['gen', '--dir', join(root, 'no-parent', 'child')]),
+    ]);
+    expectFailure(none, 2, /^peerfold: missing --dir FOLDER \(see peerfold gen --help\)$/m);
+    expectFailure(
+      orphan,
+      1,
+      new RegExp(`^peerfold: the parent folder ${join(root, 'no-parent')} does not exist$`, 'm'),
+    );
+  });
+
   it('ls with a Store capability, and ls of a share never run here', async () => {
     const empty = join(root, 'empty-data');
     await mkdir(empty);
@@ -186,6 +249,20 @@ describe.concurrent('peerfold help', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^Usage: peerfold ${command} `));
+  });
+
+  it('every command the top-level help lists has its own --help', async () => {
+    const top = await runCli(['--help']);
+    const section = top.stdout.split('Commands:\n')[1]!.split('\n\n')[0]!;
+    const commands = [...section.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]!);
+    expect(commands).toEqual(expect.arrayContaining(['gen', 'share', 'status', 'ls']));
+    const results = await Promise.all(commands.map((c) => runCli([c, '--help'])));
+    results.forEach((r, i) => {
+      const command = commands[i]!;
+      expect(r.code, command).toBe(0);
+      expect(r.stderr, command).toBe('');
+      expect(r.stdout, command).toMatch(new RegExp(`^Usage: peerfold ${command} `));
+    });
   });
 
   it('-h wins over anything else on the line', async () => {

@@ -1,7 +1,8 @@
 /**
  * A hostile peer for process-level tests: a real Session over a real BitTorrent wire on TCP,
  * holding the share's capability (so it passes the proof), whose outgoing messages pass through
- * a `tamper` hook that corrupts, forges or replaces them. Not a test file itself.
+ * a `tamper` hook that corrupts, forges or replaces them. `ended` tells why and how the wire
+ * ended (src/net/extension.ts `EndKind`). Not a test file itself.
  */
 import { connect } from 'node:net';
 import Wire from 'bittorrent-protocol';
@@ -13,7 +14,7 @@ import {
   type WireMessage,
 } from '../../src/core/wire';
 import { ShareEngine } from '../../src/engine/share';
-import { attachPeerfold } from '../../src/net/extension';
+import { attachPeerfold, type EndKind } from '../../src/net/extension';
 import { MemoryDrive } from '../../src/storage/memory-drive';
 import { MemoryObjectStore } from '../../src/storage/memory-object-store';
 import { MemoryStateStore } from '../../src/storage/memory-state-store';
@@ -21,9 +22,14 @@ import { MemoryStateStore } from '../../src/storage/memory-state-store';
 /** What to send instead of `message`: a message, raw bytes, or null to send nothing. */
 export type Tamper = (message: WireMessage) => WireMessage | Uint8Array | null;
 
+export interface HostileEnd {
+  readonly reason: string;
+  readonly kind: EndKind;
+}
+
 export interface HostileConnection {
   /** Resolves with why the wire ended (the victim dropping us, typically). */
-  readonly ended: Promise<string>;
+  readonly ended: Promise<HostileEnd>;
   /** Raw bytes as one peerfold extension message, once the session is open. */
   sendRaw(bytes: Uint8Array): void;
   /** Resolves once both proofs are through. */
@@ -67,8 +73,8 @@ export function connectHostile(
   const wire = new Wire();
   socket.pipe(wire as unknown as NodeJS.WritableStream);
   wire.pipe(socket);
-  let resolveEnded!: (why: string) => void;
-  const ended = new Promise<string>((r) => (resolveEnded = r));
+  let resolveEnded!: (end: HostileEnd) => void;
+  const ended = new Promise<HostileEnd>((r) => (resolveEnded = r));
   let resolveOpened!: () => void;
   const opened = new Promise<void>((r) => (resolveOpened = r));
   const rawSend = (bytes: Uint8Array): void => {
@@ -86,9 +92,9 @@ export function connectHostile(
         },
         { ...events, onOpen: resolveOpened },
       ),
-    onEnd: (why) => {
+    onEnd: (reason, kind) => {
       socket.destroy();
-      resolveEnded(why);
+      resolveEnded({ reason, kind });
     },
   });
   socket.on('close', () => attached.destroy('socket closed'));
