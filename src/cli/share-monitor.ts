@@ -15,7 +15,10 @@ export interface StatusReport {
   /** Why it is paused or failed, for a person. */
   readonly reason: string | null;
   readonly peers: number;
-  /** Heads in the frontier (more than one: concurrent versions not merged yet). */
+  /**
+   * Distinct versions (index roots) among the frontier's heads: more than one means concurrent
+   * versions not merged yet. Two writers that merged at once publish two heads of one root: 1.
+   */
   readonly heads: number;
   /** The local index root (hex), null for a Store replica or before the first scan. */
   readonly root: string | null;
@@ -114,7 +117,7 @@ export class ShareMonitor {
       state: state ?? derived,
       reason,
       peers: state === 'stopped' ? 0 : this.peerCount,
-      heads: this.engine.replica.graph.frontier().length,
+      heads: new Set(this.engine.replica.graph.frontier().map((h) => toHex(h.head.root))).size,
       root: root ? toHex(root) : null,
       lastSync: this.lastSync,
       pending,
