@@ -6,7 +6,8 @@
  * - A periodic rescan every `rescanMs` is the safety net for events the platform drops (fs.watch
  *   is best effort: overflowing queues, network file systems, non-recursive platforms).
  * - While the share is paused (root or marker gone), the folder is checked every `resumeCheckMs`;
- *   once it is back, the watch is renewed (the old one died with the root) and a sync runs.
+ *   once it is back, the watch is renewed (the old one died with the root) and a sync runs. If
+ *   the reason changed meanwhile (root back, marker still missing), a pass updates the status.
  */
 import type { Drive } from '../core/drive';
 import type { ShareStatus } from './share';
@@ -67,7 +68,15 @@ export function watchShare(engine: Syncable, drive: Drive, options: WatchOptions
     if (checking || engine.status.state !== 'paused') return;
     checking = true;
     try {
-      if ((await drive.status()) !== 'ok' || stopped) return;
+      const status = await drive.status();
+      if (stopped) return;
+      if (status !== 'ok') {
+        // Still paused, but maybe for another reason now (the root came back without its
+        // marker): a pass re-reads why, so the user sees what to do next.
+        const { status: now } = engine;
+        if (now.state === 'paused' && !now.reason.includes(status)) fire();
+        return;
+      }
       unwatch();
       unwatch = drive.watch(onChange);
       fire();

@@ -86,6 +86,19 @@ describe('watchShare with a counting engine (fake timers)', () => {
     expect(engine.syncs).toBe(1);
   });
 
+  it('syncs once when a paused folder stays paused for another reason, to update it', async () => {
+    vi.useFakeTimers();
+    const drive = new MemoryDrive({ now: () => T0 }); // the root is there, the marker is not
+    const engine = new CountingEngine();
+    engine.status = { state: 'paused', reason: '/data/folder: missing-root' };
+    stops.push(watchShare(engine, drive, OPTIONS));
+    await vi.advanceTimersByTimeAsync(500);
+    expect(engine.syncs).toBe(1);
+    engine.status = { state: 'paused', reason: '/data/folder: missing-marker' };
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(engine.syncs).toBe(1); // the reason is current: nothing to do until it changes
+  });
+
   it('reports a failing status check to onError and keeps running', async () => {
     vi.useFakeTimers();
     class BrokenStatus extends MemoryDrive {

@@ -143,6 +143,8 @@ describe('the folder taken away mid-sync', () => {
         await new Promise((r) => setTimeout(r, 4_000));
         const last = [...receiver.proc.events].reverse().find((e) => e.event === 'status');
         expect(last?.state).toBe('paused');
+        // and it says what is missing now, so the user knows what to do
+        expect(last?.reason).toBe('the folder marker .peerfold is missing');
         expect(await readdir(dest)).toEqual([]);
         // The user says it is the share's folder by making the marker: it resumes.
         await mkdir(join(dest, '.peerfold'));
