@@ -23,6 +23,11 @@ const cases = [
     damage: (link: string) => `${new URL(link).origin}/#pfread1`,
     says: /Read link is truncated: 110 of 110 characters missing/,
   },
+  {
+    name: 'cut inside the prefix',
+    damage: (link: string) => `${new URL(link).origin}/#pfread`,
+    says: /Link is truncated after "pfread"/,
+  },
 ];
 
 for (const { name, damage, says } of cases) {

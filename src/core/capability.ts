@@ -117,6 +117,8 @@ export function capabilityLink(cap: Capability, origin: string): string {
 }
 
 const bad = (why: string): PeerfoldError => new PeerfoldError('bad-capability', why);
+const notCapability = (): PeerfoldError =>
+  bad('not a Peerfold capability: expected text starting with pfwrite1, pfread1 or pfstore1');
 
 /** Parses a capability from its text, or from a link carrying it in the `#fragment`. */
 export function parseCapability(input: string): Capability {
@@ -138,15 +140,15 @@ export function parseCapability(input: string): Capability {
   }
   text = text.toLowerCase();
   const sep = text.lastIndexOf('1');
-  const prefix = sep < 0 ? text : text.slice(0, sep);
-  const role = (Object.keys(PREFIX) as Role[]).find((r) => PREFIX[r] === prefix);
-  if (!role) {
+  if (sep < 0) {
+    // no separator at all: a bare prefix like "pfread" is a link cut right after it
     const known = Object.values(PREFIX).find((p) => text.startsWith(p));
-    if (known && sep < 0) throw bad(`capability is truncated after "${known}"`);
-    throw bad(
-      `not a Peerfold capability: expected text starting with pfwrite1, pfread1 or pfstore1`,
-    );
+    if (known) throw bad(`capability is truncated after "${known}"`);
+    throw notCapability();
   }
+  const prefix = text.slice(0, sep);
+  const role = (Object.keys(PREFIX) as Role[]).find((r) => PREFIX[r] === prefix);
+  if (!role) throw notCapability();
   const rest = text.slice(sep + 1);
   const expected = encodedLength(PAYLOAD_BYTES[role]);
   if (rest.length < expected) {
