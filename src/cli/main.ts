@@ -18,6 +18,7 @@ type Command = { run(args: string[], ctx: CommandContext): Promise<number> };
 const COMMANDS: Record<string, () => Promise<Command>> = {
   gen: () => import('./gen'),
   share: () => import('./share'),
+  serve: () => import('./serve'),
   status: () => import('./status'),
   ls: () => import('./ls'),
 };

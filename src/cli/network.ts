@@ -1,8 +1,9 @@
 /**
  * The share's network: a swarm (TCP and uTP on one port, PEX) fed by every discovery source the
  * command line enables — `--peer` addresses (dialled and kept dialling), the Mainline DHT, HTTP/
- * UDP trackers and LAN discovery. Discovery trouble is a warning, never fatal; only a port we
- * cannot listen on stops the share.
+ * UDP trackers and LAN discovery — and, given a WebRTC implementation, the WebRTC peers that
+ * WebSocket trackers introduce (the bridge: webrtc.ts). Discovery trouble is a warning, never
+ * fatal; only a port we cannot listen on stops the share.
  */
 import type { Role } from '../core/capability';
 import type { SessionStats } from '../core/session';
@@ -12,11 +13,13 @@ import { startLsd } from '../net/lsd';
 import type { AttachSession } from '../net/stream-peer';
 import { startSwarm, type PeerInfo, type Swarm } from '../net/swarm';
 import { startTrackers } from '../net/trackers';
+import { webRtcBridge, type WebRtcBridge } from '../net/webrtc';
 import { runtimeError } from './errors';
 
 export interface PeerSummary {
   readonly role: Role | null;
-  readonly address: string;
+  /** `host:port`; null for a WebRTC peer whose remote end is unknown. */
+  readonly address: string | null;
   readonly transport: string;
   readonly stats: SessionStats | undefined;
 }
@@ -42,6 +45,15 @@ export interface NetworkOptions {
   readonly attach: AttachSession;
   /** The port to accept peers on (TCP and uTP); 0 picks a free one. */
   readonly port: number;
+  /** False: no TCP or uTP at all (no listening, no dialling), WebRTC peers only. */
+  readonly tcp: boolean;
+  /**
+   * The WebRTC implementation for ws(s):// trackers (picked by the entry point: DESIGN.md
+   * section 1); without it those trackers are skipped with a warning.
+   */
+  readonly wrtc?: unknown;
+  /** RTCPeerConnection configuration (ICE servers) for WebRTC peers. */
+  readonly rtcConfig?: unknown;
   /** The address to listen on (default all IPv4 interfaces). */
   readonly host?: string;
   /** Peers to dial and keep dialling. */
@@ -60,6 +72,7 @@ export interface NetworkOptions {
 }
 
 export interface Network {
+  /** The TCP/uTP port; 0 without TCP. */
   readonly port: number;
   /** Every connection, handshaking or open. */
   peers(): PeerInfo[];
@@ -75,7 +88,10 @@ export const formatAddress = (p: PeerAddress): string =>
 
 const summary = (peer: PeerInfo): PeerSummary => ({
   role: peer.role ?? null,
-  address: formatAddress(peer),
+  address:
+    peer.host === undefined || peer.port === undefined
+      ? null
+      : formatAddress({ host: peer.host, port: peer.port }),
   transport: peer.transport,
   stats: peer.stats,
 });
@@ -90,6 +106,7 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
       attach: options.attach,
       port: options.port,
       host: options.host ?? '0.0.0.0',
+      transports: options.tcp ? ['tcp', 'utp'] : [],
       onWarning: warn,
       onPeersChanged: (e) => {
         if (e.type === 'connected') {
@@ -110,15 +127,17 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
   } catch (e) {
     throw listenError(e, options);
   }
-  onEvent({ event: 'listening', port: swarm.port });
+  if (options.tcp) onEvent({ event: 'listening', port: swarm.port });
   let discoveries: Discovery[] = [];
   let refresh: ReturnType<typeof setInterval> | undefined;
+  const bridge = options.wrtc === undefined ? undefined : webRtcBridge({ swarm });
   const network: Network = {
     port: swarm.port,
     peers: () => swarm.peers(),
     close: async () => {
       clearInterval(refresh);
       await Promise.all(discoveries.map((d) => d.close().catch(() => undefined)));
+      bridge?.close();
       await swarm.close();
     },
   };
@@ -129,7 +148,7 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
   };
   addManual();
   if (options.peers.length > 0) refresh = setInterval(addManual, MANUAL_REFRESH_MS);
-  discoveries = await startDiscovery(options, swarm, warn);
+  discoveries = await startDiscovery(options, swarm, bridge, warn);
   return network;
 }
 
@@ -137,6 +156,7 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
 async function startDiscovery(
   options: NetworkOptions,
   swarm: Swarm,
+  bridge: WebRtcBridge | undefined,
   warn: (message: string) => void,
 ): Promise<Discovery[]> {
   const common = {
@@ -147,7 +167,17 @@ async function startDiscovery(
   };
   const starts: Promise<Discovery>[] = [];
   if (options.trackers.length > 0) {
-    starts.push(startTrackers({ ...common, announce: options.trackers }));
+    starts.push(
+      startTrackers({
+        ...common,
+        announce: options.trackers,
+        ...(bridge && {
+          wrtc: options.wrtc,
+          onWebRtcPeer: bridge.onWebRtcPeer,
+          rtcConfig: options.rtcConfig,
+        }),
+      }),
+    );
   }
   if (options.dht) {
     starts.push(startDht({ ...common, bootstrap: options.dhtBootstrap }));

@@ -2,6 +2,7 @@
  * `peerfold share` once its arguments are checked: opens the folder and the share's data
  * folder, takes the lock, starts the engine, the watcher and the network, reports events, and
  * shuts down cleanly on SIGINT/SIGTERM (stop watching, close peers, persist, release the lock).
+ * `startShare` is the same without the signals, for `peerfold serve`'s replicas.
  */
 import { join } from 'node:path';
 import { discoveryKey, type Capability } from '../core/capability';
@@ -28,8 +29,13 @@ export interface ShareRun {
   readonly data: string;
   readonly port: number;
   readonly host: string;
+  /** False: WebRTC only (no TCP/uTP listening or dialling). */
+  readonly tcp: boolean;
   readonly peers: readonly PeerAddress[];
+  /** http(s), udp and ws(s) trackers; a ws(s) one brings in the WebRTC implementation. */
   readonly trackers: readonly string[];
+  /** RTCPeerConnection configuration (ICE servers) for WebRTC peers. */
+  readonly rtcConfig?: unknown;
   readonly dht: boolean;
   readonly dhtBootstrap: readonly string[] | undefined;
   readonly lsd: boolean;
@@ -41,7 +47,25 @@ export interface ShareRun {
 /** Sync may take this long to settle when asked to stop before the process exits anyway. */
 const SHUTDOWN_SYNC_MS = 10_000;
 
+export interface RunningShare {
+  /** The share's discovery key (hex). */
+  readonly id: string;
+  /** Stops watching, closes peers, lets sync settle, writes the last status, unlocks. */
+  stop(): Promise<void>;
+}
+
 export async function runShare(run: ShareRun): Promise<number> {
+  const stopping = stopSignal(); // a signal during start-up stops the share once it is up
+  const running = await startShare(run);
+  const signal = await stopping;
+  await running.stop();
+  const event: ShareEvent = { event: 'stopped', signal };
+  run.out.event(event, describeEvent(event));
+  return 0;
+}
+
+/** Starts the share and resolves once its network runs; a failure to start is thrown. */
+export async function startShare(run: ShareRun): Promise<RunningShare> {
   const { capability: cap, out } = run;
   const emit = (event: ShareEvent): void => out.event(event, describeEvent(event));
   const id = shareId(cap);
@@ -49,7 +73,6 @@ export async function runShare(run: ShareRun): Promise<number> {
   await ensureDir(home);
   const device = await deviceId(run.data);
   const lock = await acquireLock(home);
-  const stopping = stopSignal(); // a signal during start-up stops the share once it is up
   let monitor: ShareMonitor | undefined;
   let stopWatch: (() => void) | undefined;
   let network: Network | undefined;
@@ -86,6 +109,9 @@ export async function runShare(run: ShareRun): Promise<number> {
       attach: (send, events) => watched.connect(send, events),
       port: run.port,
       host: run.host,
+      tcp: run.tcp,
+      wrtc: await webRtcImplementation(run.trackers),
+      rtcConfig: run.rtcConfig,
       peers: run.peers,
       trackers: run.trackers,
       dht: run.dht,
@@ -103,10 +129,8 @@ export async function runShare(run: ShareRun): Promise<number> {
       onReady: (started) => (shown.peerSource = () => started.peers()),
     });
     monitor.update();
-    const signal = await stopping;
-    await shutdown();
-    emit({ event: 'stopped', signal });
-    return 0;
+    let stopped: Promise<void> | undefined;
+    return { id, stop: () => (stopped ??= shutdown()) };
   } catch (e) {
     await shutdown();
     throw e;
@@ -174,6 +198,16 @@ async function openEngine(
   return { engine, drive };
 }
 
+/**
+ * node-datachannel's W3C polyfill, loaded only for a share with a ws(s):// tracker. (simple-peer,
+ * which bittorrent-tracker uses, reaches node-datachannel through webrtc-polyfill; the
+ * implementation given here also switches the WebSocket trackers on.)
+ */
+async function webRtcImplementation(trackers: readonly string[]): Promise<unknown> {
+  if (!trackers.some((t) => /^wss?:/i.test(t))) return undefined;
+  return (await import('node-datachannel/polyfill')).default;
+}
+
 function withoutStats<T extends { stats: unknown }>(e: T): Omit<T, 'stats'> {
   const copy: Partial<T> = { ...e };
   delete copy.stats;
@@ -181,7 +215,7 @@ function withoutStats<T extends { stats: unknown }>(e: T): Omit<T, 'stats'> {
 }
 
 /** Resolves with the name of the first SIGINT or SIGTERM; a second one exits at once. */
-function stopSignal(): Promise<string> {
+export function stopSignal(): Promise<string> {
   return new Promise((resolve) => {
     const first = (signal: string): void => {
       process.on('SIGINT', () => process.exit(130));

@@ -16,7 +16,10 @@ export interface SwarmOptions {
   readonly maxPeers?: number;
   /** Our 20-byte BitTorrent peer id; random by default. */
   readonly peerId?: Uint8Array;
-  /** Which transports to listen on and dial, in dial order; both by default. */
+  /**
+   * Which transports to listen on and dial, in dial order; both by default. None: the swarm
+   * neither listens nor dials and takes only the streams given to `adoptStream` (WebRTC).
+   */
   readonly transports?: readonly TransportName[];
   /** Peer exchange with proven peers; on by default. */
   readonly pex?: boolean;
@@ -40,7 +43,7 @@ export interface SwarmOptions {
 /**
  * What `addPeer` did with an address: dialling it now, queued (waits for a free slot or the end
  * of its backoff), already connected or being dialled, avoided, invalid, dropped (the address
- * book is full), or the swarm is closed.
+ * book is full), the swarm dials nothing (no transports), or the swarm is closed.
  */
 export type AddResult =
-  'dialing' | 'queued' | 'already' | 'avoided' | 'invalid' | 'dropped' | 'closed';
+  'dialing' | 'queued' | 'already' | 'avoided' | 'invalid' | 'dropped' | 'no-transport' | 'closed';

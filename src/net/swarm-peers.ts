@@ -8,15 +8,18 @@ import type { PeerAddress } from './discovery';
 import type { Attached, EndKind } from './extension';
 import type { Candidate } from './peer-book';
 import type { PexPeer } from './pex';
-import type { TransportName } from './transport';
+import type { PeerTransport } from './transport';
 
 export interface Connection {
-  readonly transport: TransportName;
+  readonly transport: PeerTransport;
   readonly direction: 'in' | 'out';
   /** 'incoming' for accepted peers, else the discovery source of the dialled address. */
   readonly source: string;
-  /** The remote end of the socket (for a dialled peer, the address dialled). */
-  readonly remote: PeerAddress;
+  /**
+   * The remote end of the socket (for a dialled peer, the address dialled); for WebRTC, the
+   * remote ICE candidate when known.
+   */
+  readonly remote: PeerAddress | undefined;
   /** The address book entry a dialled connection came from. */
   readonly candidate: Candidate | undefined;
   attached: Attached | undefined;
@@ -27,10 +30,14 @@ export interface Connection {
 }
 
 export interface PeerInfo {
-  readonly host: string;
-  /** Where the peer accepts connections when known (dialled, or told in `p`), else its socket port. */
-  readonly port: number;
-  readonly transport: TransportName;
+  /** The remote host; absent for a WebRTC peer whose ICE candidate is unknown. */
+  readonly host?: string;
+  /**
+   * Where the peer accepts connections when known (dialled, or told in `p`), else its socket
+   * port (for WebRTC always the data channel's remote port, when known).
+   */
+  readonly port?: number;
+  readonly transport: PeerTransport;
   readonly source: string;
   readonly direction: 'in' | 'out';
   /** 'handshake' until the peer has proved the share. */
@@ -60,19 +67,24 @@ export type PeerEvent =
       readonly retryMs: number | undefined;
     };
 
-/** Where a connected peer accepts connections, if known. */
+/**
+ * Where a connected peer accepts connections, if known. Never for WebRTC: its `p` names a port
+ * on a host we only know as an ICE candidate, so it is not dialled, deduplicated or passed on.
+ */
 export function listenAddress(c: Connection): PeerAddress | undefined {
   if (c.candidate) return c.candidate.address;
   const port = c.attached?.peerListenPort;
-  return port === undefined ? undefined : { host: c.remote.host, port };
+  if (c.transport === 'webrtc' || port === undefined || !c.remote) return undefined;
+  return { host: c.remote.host, port };
 }
 
 export function peerInfo(c: Connection): PeerInfo {
   const listen = listenAddress(c);
   const session = c.attached?.session;
+  const port = listen?.port ?? c.remote?.port;
   return {
-    host: c.remote.host,
-    port: listen?.port ?? c.remote.port,
+    ...(c.remote && { host: c.remote.host }),
+    ...(port !== undefined && { port }),
     transport: c.transport,
     source: c.source,
     direction: c.direction,

@@ -2,6 +2,7 @@
  * The swarm's side of peer exchange: which of our proven peers to tell a peer about, and what
  * to take from what it tells us. Loopback addresses travel only between loopback peers: to a
  * remote peer they are useless, and from one they would point us at this machine's services.
+ * WebRTC peers have no listen address (see listenAddress), so they are never advertised.
  */
 import type { PeerAddress } from './discovery';
 import { isLoopback } from './ip';
@@ -12,7 +13,7 @@ import { listenAddress, type Connection } from './swarm-peers';
 /** The listen addresses of the other proven peers in `conns` that `to` may use. */
 function entriesFor(to: Connection, conns: Iterable<Connection>): PexEntry[] {
   const own = listenAddress(to);
-  const local = isLoopback(to.remote.host);
+  const local = to.remote !== undefined && isLoopback(to.remote.host);
   const entries: PexEntry[] = [];
   for (const c of conns) {
     const address = listenAddress(c);
@@ -53,6 +54,6 @@ export function heardPex(conn: Connection, payload: Uint8Array): PeerAddress[] {
     conn.attached?.destroy(e instanceof Error ? e.message : 'bad pex message', 'misbehaved');
     return [];
   }
-  const local = isLoopback(conn.remote.host);
+  const local = conn.remote !== undefined && isLoopback(conn.remote.host);
   return added.filter((a) => local || !isLoopback(a.host));
 }

@@ -8,6 +8,10 @@
  * Dialling tries TCP first and falls back to uTP: a refused TCP connect fails at once, while an
  * unanswered uTP connect only times out, and racing both would open two connections to most
  * peers only to drop one. An address reported while no slot is free waits in the address book.
+ *
+ * WebRTC peers arrive as ready streams (`adoptStream`, fed by webrtc.ts from WebSocket
+ * trackers): they share the slots and the one-connection-per-peer-id rule, but have no address
+ * to dial or advertise. A swarm with no transports takes only those.
  */
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../core/bytes';
@@ -29,7 +33,7 @@ import {
   type PeerEvent,
   type PeerInfo,
 } from './swarm-peers';
-import { normaliseHost, type TransportName } from './transport';
+import { normaliseHost, type PeerTransport, type TransportName } from './transport';
 import { closeUtp } from './utp';
 
 export type { PeerEvent, PeerInfo } from './swarm-peers';
@@ -49,6 +53,8 @@ export class Swarm {
   private readonly transports: readonly TransportName[];
   private readonly abort = new AbortController();
   private readonly pendingDials = new Set<Promise<void>>();
+  /** WebRTC streams not closed yet: close() waits for them (see channelStream). */
+  private readonly closingChannels = new Set<Promise<void>>();
   private listeners: Listeners = { port: 0, tcp: undefined, utp: undefined };
   private timer: ReturnType<typeof setTimeout> | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
@@ -57,13 +63,15 @@ export class Swarm {
   /** Binds the listeners and returns the running swarm. */
   static async start(options: SwarmOptions): Promise<Swarm> {
     const swarm = new Swarm(options);
-    swarm.listeners = await bindListeners({
-      port: options.port ?? 0,
-      host: options.host ?? '0.0.0.0',
-      transports: swarm.transports,
-      onStream: (transport) => (stream, remote) => swarm.accept(stream, transport, remote),
-      onWarning: (m) => swarm.warn(m),
-    });
+    if (swarm.transports.length > 0) {
+      swarm.listeners = await bindListeners({
+        port: options.port ?? 0,
+        host: options.host ?? '0.0.0.0',
+        transports: swarm.transports,
+        onStream: (transport) => (stream, remote) => swarm.accept(stream, transport, remote),
+        onWarning: (m) => swarm.warn(m),
+      });
+    }
     // Sessions keep no clock: this tick lets them time out silent or stalled peers.
     swarm.ticker = setInterval(() => {
       for (const c of swarm.conns) c.attached?.session?.tick(swarm.now());
@@ -80,10 +88,9 @@ export class Swarm {
     if (this.ourId.length !== 20) throw new Error('net: peer id must be 20 bytes');
     this.maxPeers = options.maxPeers ?? 50;
     this.transports = options.transports ?? ['tcp', 'utp'];
-    if (this.transports.length === 0) throw new Error('net: no transport');
   }
 
-  /** The port both listeners are bound to. */
+  /** The port both listeners are bound to (0 with no transports). */
   get port(): number {
     return this.listeners.port;
   }
@@ -102,6 +109,7 @@ export class Swarm {
   readonly addPeer: (address: PeerAddress, source: string) => AddResult = (address, source) => {
     if (this.closing) return 'closed';
     if (!isDialable(address)) return 'invalid';
+    if (this.transports.length === 0) return 'no-transport';
     const clean = { host: normaliseHost(address.host), port: address.port };
     const key = addressKey(clean);
     if (this.avoid.has(key)) return 'avoided';
@@ -116,6 +124,32 @@ export class Swarm {
     this.dial(candidate);
     return 'dialing';
   };
+
+  /**
+   * Takes a connected stream found elsewhere (a WebRTC data channel) as a peer, if a slot is free
+   * and its remote end (when known) is not avoided; otherwise destroys it. `direction` 'out'
+   * makes us the BitTorrent initiator (for WebRTC: the side that made the offer).
+   */
+  adoptStream(
+    stream: ByteStream,
+    transport: PeerTransport,
+    direction: 'in' | 'out',
+    remote?: PeerAddress,
+  ): boolean {
+    const clean =
+      remote && isDialable(remote) ? { ...remote, host: normaliseHost(remote.host) } : undefined;
+    if (this.closing || !this.hasRoom() || (clean && this.avoid.has(addressKey(clean)))) {
+      stream.destroy();
+      return false;
+    }
+    this.adopt(stream, transport, direction, clean, undefined);
+    return true;
+  }
+
+  /** Whether a new connection would be taken now (not closed, fewer than maxPeers). */
+  hasFreeSlot(): boolean {
+    return !this.closing && this.hasRoom();
+  }
 
   /** Whether `address` is on the avoid list now. */
   isAvoided(address: PeerAddress): boolean {
@@ -134,7 +168,7 @@ export class Swarm {
       clearInterval(this.ticker);
       this.abort.abort();
       for (const c of this.conns) c.attached?.destroy('swarm closed');
-      await Promise.allSettled(this.pendingDials);
+      await Promise.allSettled([...this.pendingDials, ...this.closingChannels]);
       await Promise.all([this.listeners.tcp?.close(), this.listeners.utp?.close()]);
     })();
     return this.closing;
@@ -218,9 +252,9 @@ export class Swarm {
 
   private adopt(
     stream: ByteStream,
-    transport: TransportName,
+    transport: PeerTransport,
     direction: 'in' | 'out',
-    remote: PeerAddress,
+    remote: PeerAddress | undefined,
     candidate: Candidate | undefined,
   ): void {
     const source = candidate?.source ?? 'incoming';
@@ -236,6 +270,11 @@ export class Swarm {
       pexTimer: undefined,
     };
     this.conns.add(conn);
+    if (transport === 'webrtc') {
+      const closed = new Promise<void>((resolve) => stream.on('close', () => resolve()));
+      this.closingChannels.add(closed);
+      void closed.then(() => this.closingChannels.delete(closed));
+    }
     const pex = this.options.pex ?? true;
     conn.attached = attachStream(
       stream,
@@ -243,7 +282,7 @@ export class Swarm {
         infoHash: this.options.infoHash,
         attach: this.options.attach,
         peerId: this.ourId,
-        listenPort: this.port,
+        listenPort: this.port > 0 ? this.port : undefined,
         handshakeTimeoutMs: this.options.handshakeTimeoutMs,
         closeStream: transport === 'utp' ? closeUtp : undefined,
         extensions: pex ? [PEX_EXTENSION] : [],
@@ -282,9 +321,11 @@ export class Swarm {
     stopPex(conn);
     const listen = listenAddress(conn);
     const { candidate } = conn;
+    // A WebRTC peer has no listen address: its data channel's remote end is the best we have.
+    const avoidable = listen ?? (conn.transport === 'webrtc' ? conn.remote : undefined);
     let retryMs: number | undefined;
     if (kind === 'misbehaved' || kind === 'self' || kind === 'unfit') {
-      if (listen) this.avoid.add(addressKey(listen), reason);
+      if (avoidable) this.avoid.add(addressKey(avoidable), reason);
       if (candidate) this.book.delete(candidate.key);
     } else if (candidate) {
       if (kind === 'refused') this.book.release(candidate, DUPLICATE_RETRY_MS);

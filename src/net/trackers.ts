@@ -2,7 +2,8 @@
  * Tracker discovery (bittorrent-tracker's Client): announce the share's discovery key with our
  * port to HTTP(S), UDP and, when a WebRTC implementation is given, WebSocket trackers, again on
  * each tracker's interval, and report the peers they return. A bad URL fails at start; after
- * that a tracker's trouble is a warning.
+ * that a tracker's trouble is a warning. With only WebSocket trackers the port may be 0 (a peer
+ * that accepts WebRTC only: those trackers never hand out addresses).
  */
 import Client from 'bittorrent-tracker/client';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +28,8 @@ export interface TrackerDiscoveryOptions extends DiscoveryOptions {
   readonly wrtc?: unknown;
   /** Takes each WebRTC peer (a Duplex) a WebSocket tracker connects; without it they are dropped. */
   readonly onWebRtcPeer?: (peer: Duplex) => void;
+  /** RTCPeerConnection configuration for those peers, e.g. `{ iceServers: [...] }`. */
+  readonly rtcConfig?: unknown;
   /** A tracker may not make us announce more often than this; 60 s by default. */
   readonly minIntervalMs?: number;
 }
@@ -87,8 +90,9 @@ export function startTrackers(options: TrackerDiscoveryOptions): Promise<Discove
 }
 
 function start(options: TrackerDiscoveryOptions): Discovery {
-  checkDiscoveryOptions(options, 'tracker');
   const trackers = options.announce.map(parseAnnounceUrl);
+  const webRtcOnly = options.port === 0 && trackers.every((t) => t.webSocket);
+  checkDiscoveryOptions(webRtcOnly ? { ...options, port: 1 } : options, 'tracker');
   const minIntervalMs = options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
   if (!(minIntervalMs > 0)) {
     throw new PeerfoldError('malformed', 'tracker: minIntervalMs must be positive');
@@ -108,9 +112,11 @@ function start(options: TrackerDiscoveryOptions): Discovery {
       infoHash: options.infoHash,
       peerId,
       announce: [tracker.url],
-      port: options.port,
+      // The client insists on a port; WebSocket announces never send it.
+      port: webRtcOnly ? 1 : options.port,
       getAnnounceOpts: () => ({ uploaded: 0, downloaded: 0, left: LEFT }),
       wrtc: tracker.webSocket ? options.wrtc : false,
+      ...(options.rtcConfig !== undefined && { rtcConfig: options.rtcConfig }),
     });
     boundIntervals(client, minIntervalMs);
     const onTrouble = (error: unknown) => {

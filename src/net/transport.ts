@@ -1,13 +1,21 @@
 /**
  * What the swarm needs of a transport (TCP, uTP): accept byte streams on a port, and dial one.
- * The streams go to `attachStream`; the transport knows nothing of Peerfold.
+ * The streams go to `attachStream`; the transport knows nothing of Peerfold. WebRTC streams come
+ * from elsewhere (webrtc.ts) and are handed to the swarm whole.
  */
 import { isIP } from 'node:net';
 import type { PeerAddress } from './discovery';
 import { formatIp, parseIp } from './ip';
 import type { ByteStream } from './stream-peer';
 
+/** Transports the swarm listens on and dials. */
 export type TransportName = 'tcp' | 'utp';
+
+/**
+ * How a connection reached us: a dialable transport, or a WebRTC data channel introduced by a
+ * WebSocket tracker (adopted by the swarm; it has no address anyone can dial).
+ */
+export type PeerTransport = TransportName | 'webrtc';
 
 /** Called for each accepted stream, with the remote end as the socket reports it. */
 export type OnStream = (stream: ByteStream, remote: PeerAddress) => void;
