@@ -20,6 +20,10 @@ declare module 'bittorrent-protocol' {
     use(extension: WireExtensionClass): void;
     extended(ext: string | number, payload: Uint8Array): void;
     destroy(): void;
+    /** Sends a BitTorrent keep-alive (an empty message). */
+    keepAlive(): void;
+    /** Internal: whether our handshake went out (nothing may precede it on the wire). */
+    _handshakeSent: boolean;
     pipe<T extends NodeJS.WritableStream>(destination: T): T;
     on(
       event: 'handshake',

@@ -11,6 +11,12 @@ export type AttachSession = AttachOptions['createSession'];
 
 /** Drop a peer that has not finished both BitTorrent handshakes in this long, by default. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * Drop a peer we have heard nothing from in this long, by default: a peer whose process or
+ * network died without a close (no RST reaches us through NAT, WebRTC, uTP). Each side sends a
+ * BitTorrent keep-alive every third of it, so a live but idle peer is never dropped.
+ */
+export const IDLE_TIMEOUT_MS = 150_000;
 
 export interface StreamPeerOptions extends Omit<
   AttachOptions,
@@ -24,6 +30,8 @@ export interface StreamPeerOptions extends Omit<
   closeStream?: (stream: ByteStream) => void;
   /** Drop a peer that has not finished both BitTorrent handshakes in this many ms; 10 s by default. */
   handshakeTimeoutMs?: number;
+  /** Drop a peer silent for this many ms (keep-alives are sent every third of it); 150 s by default. */
+  idleTimeoutMs?: number;
 }
 
 /** A stream as `pipe` and the wire see it; uTP's readable-stream duplex fits too. */
@@ -36,7 +44,7 @@ export function attachStream(
   initiator: boolean,
 ): Attached {
   const wire = new Wire();
-  const { attach, onEnd, handshakeTimeoutMs, closeStream, ...rest } = options;
+  const { attach, onEnd, handshakeTimeoutMs, idleTimeoutMs, closeStream, ...rest } = options;
   const attached = attachPeerfold(wire, {
     ...rest,
     initiator,
@@ -47,6 +55,7 @@ export function attachStream(
     },
     onEnd: (reason, kind) => {
       clearTimeout(timer);
+      clearInterval(idleWatch);
       if (closeStream) closeStream(stream);
       else stream.destroy();
       onEnd?.(reason, kind);
@@ -56,6 +65,14 @@ export function attachStream(
     () => attached.destroy('handshake timed out'),
     handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
   );
+  const idleMs = idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+  let heard = Date.now();
+  const idleWatch = setInterval(() => {
+    if (Date.now() - heard > idleMs) attached.destroy('peer silent');
+    // 4 bytes, so the other side hears from us at least this often (never before the handshake)
+    else if (wire._handshakeSent && !wire.destroyed) wire.keepAlive();
+  }, idleMs / 3);
+  stream.on('data', () => (heard = Date.now()));
   stream.on('error', () => attached.destroy('stream error'));
   stream.on('close', () => attached.destroy('stream closed'));
   stream.pipe(wire as unknown as NodeJS.WritableStream);

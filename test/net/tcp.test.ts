@@ -179,3 +179,59 @@ describe('Peerfold over TCP', () => {
     expect(fromUtf8(await b.drive.read('kept.txt', 0, 100))).toBe('still here');
   });
 });
+
+describe('idle peers over TCP', () => {
+  it('keeps a live pair with nothing to say connected: keep-alives reach both sides', async () => {
+    const cap = createShare();
+    const a = await peer(cap, '00000000000000aa');
+    const b = await peer(cap, '00000000000000bb');
+    await a.engine.start();
+    await b.engine.start();
+    const ends: string[] = [];
+    const idle = { idleTimeoutMs: 600, handshakeTimeoutMs: 5_000 };
+    const listener = await listenTcp({
+      port: 0,
+      host: '127.0.0.1',
+      infoHash: a.infoHash,
+      attach: a.attach,
+      onEnd: (r) => ends.push(r),
+      ...idle,
+    });
+    cleanups.push(() => listener.close());
+    const conn = await dialTcp({
+      host: '127.0.0.1',
+      port: listener.port,
+      infoHash: b.infoHash,
+      attach: b.attach,
+      onEnd: (r) => ends.push(r),
+      ...idle,
+    });
+    cleanups.push(() => conn.close());
+    await until(() => conn.attached.session?.state === 'open', 5_000);
+    await new Promise((r) => setTimeout(r, 3_000)); // five idle timeouts with nothing to sync
+    expect(ends).toEqual([]);
+    expect(conn.attached.session?.state).toBe('open');
+  });
+
+  it('drops a peer it hears nothing from, before the handshake deadline', async () => {
+    const a = await peer(createShare(), '00000000000000aa');
+    await a.engine.start();
+    const ends: string[] = [];
+    const listener = await listenTcp({
+      port: 0,
+      host: '127.0.0.1',
+      infoHash: a.infoHash,
+      attach: a.attach,
+      onEnd: (r) => ends.push(r),
+      handshakeTimeoutMs: 60_000,
+      idleTimeoutMs: 500,
+    });
+    cleanups.push(() => listener.close());
+    const silent = tcpConnect(listener.port, '127.0.0.1');
+    cleanups.push(() => silent.destroy());
+    const closed = new Promise<void>((r) => silent.on('close', () => r()));
+    await until(() => ends.length === 1, 5_000);
+    expect(ends).toEqual(['peer silent']);
+    await closed; // and its socket is closed
+  });
+});
