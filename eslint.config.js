@@ -98,6 +98,13 @@ export default tseslint.config(
     },
   },
   {
+    // The engine's Web Worker is an entry point like src/main.tsx: it may pick concrete adapters
+    // (storage, later net) and run the engine, but never reaches into the page's ui, the Node
+    // CLI, or Node APIs.
+    files: ['src/worker/**'],
+    rules: restrict(layer('ui'), layer('cli'), nodeBuiltins),
+  },
+  {
     // The service worker is thin: Workbox and nothing of the app's.
     files: ['src/sw/**'],
     rules: restrict(

@@ -6,6 +6,9 @@ import { VitePWA } from 'vite-plugin-pwa';
 export default defineConfig({
   build: { target: 'es2022', outDir: 'dist/app', emptyOutDir: true, sourcemap: true },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // The engine's Web Worker (src/worker/main.ts) is a module worker: ES output lets it share
+  // code-split chunks (libsodium, the core) like the page does.
+  worker: { format: 'es' },
   plugins: [
     VitePWA({
       strategies: 'injectManifest',

@@ -109,3 +109,81 @@ export async function linksFromCore(origin: string) {
     store: capabilityLink(toStore(write), origin),
   };
 }
+
+/**
+ * Stands in for the folder picker (which cannot be automated): `showDirectoryPicker` hands back
+ * the origin-private directory `name`, through the same code path a picked folder takes.
+ */
+export async function pickerGivesOpfsFolder(page: Page, name: string): Promise<void> {
+  await page.addInitScript((folder) => {
+    Object.assign(window, {
+      showDirectoryPicker: async () => {
+        const root = await navigator.storage.getDirectory();
+        return root.getDirectoryHandle(folder, { create: true });
+      },
+    });
+  }, name);
+}
+
+/** Writes `bytes` (or `size` pseudo-random bytes) to `path` below the OPFS directory `folder`. */
+export async function writeOpfsFile(
+  page: Page,
+  folder: string,
+  path: string,
+  content: { text: string } | { size: number },
+): Promise<void> {
+  await page.evaluate(
+    async ({ folder, path, content }) => {
+      let dir = await (
+        await navigator.storage.getDirectory()
+      ).getDirectoryHandle(folder, {
+        create: true,
+      });
+      const parts = path.split('/');
+      for (const part of parts.slice(0, -1)) {
+        dir = await dir.getDirectoryHandle(part, { create: true });
+      }
+      const file = await dir.getFileHandle(parts.at(-1)!, { create: true });
+      const out = await file.createWritable();
+      if ('text' in content) await out.write(content.text);
+      else {
+        const chunk = new Uint8Array(1 << 16);
+        for (let at = 0; at < content.size; at += chunk.length) {
+          crypto.getRandomValues(chunk);
+          await out.write(chunk.subarray(0, Math.min(chunk.length, content.size - at)));
+        }
+      }
+      await out.close();
+    },
+    { folder, path, content },
+  );
+}
+
+/** Removes `path` below the OPFS directory `folder`. */
+export async function removeOpfsEntry(page: Page, folder: string, path: string): Promise<void> {
+  await page.evaluate(
+    async ({ folder, path }) => {
+      let dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder);
+      const parts = path.split('/');
+      for (const part of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(part);
+      await dir.removeEntry(parts.at(-1)!, { recursive: true });
+    },
+    { folder, path },
+  );
+}
+
+/** The share page's status line (a live region). */
+export function statusLine(page: Page) {
+  return page.getByRole('status', { name: 'Sync status' });
+}
+
+/** The file list's row for `path` (a row's name starts with the path and a space). */
+export function fileRow(page: Page, path: string) {
+  return page
+    .getByRole('table', { name: 'Files' })
+    .getByRole('row', { name: new RegExp(`^${escapeRegExp(path)} `) });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -2,7 +2,8 @@
 // The browser entry: the one browser file that picks concrete adapters (DESIGN.md section 1).
 // It takes a capability out of the URL fragment before anything else runs, loads libsodium,
 // and hands the UI its services: the core's capability functions with randomness from
-// crypto.getRandomValues, IndexedDB through idb-keyval, the folder picker, the clipboard.
+// crypto.getRandomValues, IndexedDB through idb-keyval, the folder picker, the clipboard, and
+// the sync engine in its Web Worker (src/worker/main.ts picks the engine's adapters).
 import { render } from 'preact';
 import { createStore, del, get, set } from 'idb-keyval';
 import { Workbox } from 'workbox-window';
@@ -20,6 +21,7 @@ import { toHex } from './core/bytes';
 import { initCrypto } from './core/crypto';
 import { isPeerfoldError } from './core/errors';
 import { App } from './ui/app';
+import { EngineClient } from './ui/engine-client';
 import type { UpdateSource } from './ui/app';
 import { FragmentInbox } from './ui/fragment';
 import type { AppServices, CapabilityService, CheckedCapability } from './ui/services';
@@ -77,6 +79,20 @@ const folders: FolderAccess = {
     (handle as DirectoryHandle).requestPermission({ mode: 'readwrite' }),
 };
 
+// The engine runs in a module worker: hashing, chunking and crypto never block the page.
+const engine = new EngineClient(
+  new Worker(new URL('./worker/main.ts', import.meta.url), {
+    type: 'module',
+    name: 'peerfold-engine',
+  }),
+);
+// Without FileSystemObserver the engine rescans on a timer; coming back to the page is a
+// good moment too (the user may have just changed files elsewhere).
+window.addEventListener('focus', () => engine.rescan());
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') engine.rescan();
+});
+
 // A database of its own, apart from the engine's state store.
 const appDb = createStore('peerfold-app', 'kv');
 
@@ -93,6 +109,7 @@ const services: AppServices = {
     request: async () => (await navigator.storage?.persist?.()) ?? false,
   },
   origin: window.location.origin,
+  engine,
 };
 
 /** The service worker (production builds only) and the prompt when a new one waits. */

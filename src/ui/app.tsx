@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { CreateShare } from './create-share';
+import { openInEngine } from './engine-shares';
 import { Notice } from './notice';
 import type { NoticeValue } from './notice';
 import { ROLE_LABEL } from './role-text';
@@ -67,11 +68,12 @@ export function App({ services, fragments, updates }: Props) {
         const cap = check.capability;
         const { outcome, share } = await book.add(cap, `Shared folder ${cap.shareId.slice(0, 6)}`);
         setShares(await book.list());
+        if (outcome !== 'already-held') await openInEngine(services, book, share);
         setNotice(openedNotice(outcome, share));
         setScreen({ kind: 'share', id: share.id });
         persist();
       }),
-    [run, book, services.capabilities, persist],
+    [run, book, services, persist],
   );
 
   useEffect(() => {
@@ -79,9 +81,10 @@ export function App({ services, fragments, updates }: Props) {
       const list = await book.list();
       setShares(list);
       if (list.length > 0) persist();
+      for (const share of list) await openInEngine(services, book, share);
     });
     return fragments.listen(openText);
-  }, [book, fragments, openText, run, persist]);
+  }, [book, fragments, openText, run, persist, services]);
 
   useEffect(() => updates?.onWaiting(() => setUpdateReady(true)), [updates]);
 
@@ -89,6 +92,7 @@ export function App({ services, fragments, updates }: Props) {
     run(async () => {
       const { share } = await book.add(services.capabilities.create(), name);
       setShares(await book.list());
+      await openInEngine(services, book, share);
       setNotice({
         kind: 'info',
         title: 'Share created.',
@@ -99,12 +103,16 @@ export function App({ services, fragments, updates }: Props) {
     });
   const leave = (share: ShareRecord) =>
     run(async () => {
+      const filesInBrowser = share.role !== 'store' && !services.folders.canPick;
+      await services.engine.leave(share.id);
       await book.remove(share.id);
       setShares(await book.list());
       setNotice({
         kind: 'info',
         title: `You left “${share.name}”.`,
-        text: 'Its files were not touched.',
+        text: filesInBrowser
+          ? 'Its files and data in this browser were deleted.'
+          : 'Its files were not touched; the data this browser kept for it was deleted.',
       });
       setScreen({ kind: 'list' });
     });

@@ -5,10 +5,12 @@ interface Props {
   name: string;
   /** A Write share left by its only holder can never be changed again: say so. */
   isWriter: boolean;
+  /** The files live in this browser's private storage: leaving deletes them. */
+  filesInBrowser: boolean;
   onLeave: () => void;
 }
 
-export function LeaveShare({ name, isWriter, onLeave }: Props) {
+export function LeaveShare({ name, isWriter, filesInBrowser, onLeave }: Props) {
   const [asking, setAsking] = useState(false);
   const confirmRef = useRef<HTMLButtonElement>(null);
   const openRef = useRef<HTMLButtonElement>(null);
@@ -37,8 +39,11 @@ export function LeaveShare({ name, isWriter, onLeave }: Props) {
     >
       <h3 id="leave-title">Leave “{name}”?</h3>
       <p id="leave-text">
-        This browser forgets the share and its links. Files already in your folder stay where they
-        are. To come back, you need a link again.
+        This browser forgets the share and its links and deletes the encrypted data it kept for it.{' '}
+        {filesInBrowser
+          ? 'The files it kept in this browser are deleted too: download them first if you need them.'
+          : 'Files already in your folder stay where they are.'}{' '}
+        To come back, you need a link again.
       </p>
       {isWriter && (
         <p class="warning">

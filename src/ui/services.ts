@@ -1,6 +1,7 @@
 // What the UI needs from the platform and the core, injected by src/main.tsx (DESIGN.md
 // section 1: the UI takes only types from core; behaviour comes through these interfaces).
 import type { Role } from '../core/capability';
+import type { EngineClient } from './engine-client';
 
 export type { Role };
 
@@ -43,6 +44,7 @@ export type FolderPermission = 'granted' | 'prompt' | 'denied';
 
 /** A folder on disk, as the File System Access API hands it out (structured-cloneable). */
 export interface FolderHandle {
+  readonly kind: 'directory';
   readonly name: string;
 }
 
@@ -71,6 +73,8 @@ export interface AppServices {
   readonly folders: FolderAccess;
   readonly clipboard: Clipboard;
   readonly persistence: StoragePersistence;
+  /** The sync engine, running in a Web Worker. */
+  readonly engine: EngineClient;
   /** `https://host`, for the links this device hands out. */
   readonly origin: string;
 }

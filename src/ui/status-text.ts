@@ -1,0 +1,47 @@
+// A share's status in words: one line for what it is doing, one for its peers.
+import type { ShareStatusView } from './engine-client';
+import { count, formatBytes } from './format';
+
+/** What the share is doing, as the status line says it. */
+export function statusLine(status: ShareStatusView | undefined, folderName?: string): string {
+  if (!status) return 'Starting…';
+  const folder = folderName ? `“${folderName}”` : 'the folder';
+  switch (status.phase) {
+    case 'starting':
+      return 'Starting…';
+    case 'no-folder':
+      return 'Waiting for a folder: choose one below.';
+    case 'scanning':
+      return scanning(status);
+    case 'up-to-date':
+      return 'Up to date · waiting for peers';
+    case 'paused':
+      switch (status.reason) {
+        case 'no-permission':
+          return `Paused: folder permission needed. Allow access to ${folder} below and sync resumes.`;
+        case 'missing-marker':
+          return `Paused: ${folder} lost its .peerfold marker folder (was it emptied or replaced?). Nothing was deleted; sync resumes when the marker is back, or choose the folder again.`;
+        case 'over-quota':
+          return 'Paused: this browser’s storage for the app is full. Free some space (or leave shares you no longer need); nothing was lost.';
+        default:
+          return `Paused: folder gone. ${folder} was moved or deleted; nothing is deleted elsewhere because of it. Sync resumes when it is back, or choose the folder again.`;
+      }
+    case 'error':
+      return status.message ?? 'Sync stopped because of an error.';
+  }
+}
+
+function scanning(status: ShareStatusView): string {
+  const p = status.progress;
+  if (!p || p.reading === 0) {
+    return p && p.listed > 0 ? `Scanning ${count(p.listed, 'item')}…` : 'Scanning…';
+  }
+  return `Scanning: reading ${count(p.reading, 'file')}, ${formatBytes(p.bytesRead)} of ${formatBytes(p.bytesToRead)}…`;
+}
+
+/** Peers, honestly: this version of the app does not connect to other devices yet. */
+export function peersLine(status: ShareStatusView | undefined): string {
+  const n = status?.peers ?? 0;
+  if (n > 0) return `${count(n, 'peer')} connected.`;
+  return 'No peers connected. This version of the app does not connect to other devices yet: changes stay in this browser until it does.';
+}

@@ -1,0 +1,224 @@
+/**
+ * One share running in the worker: its adapters (FsaDrive over the picked folder or a private
+ * OPFS folder, OpfsObjectStore, IdbStateStore), a ShareEngine, and watchShare keeping the index
+ * following the folder. It reports what the page shows (share-view.ts). Lifecycle changes
+ * (open, permission, leave) run one at a time.
+ *
+ * Until the page holds read-write permission for a picked folder nothing opens it: the share is
+ * paused and says why. A start that fails because the folder is gone is retried every few
+ * seconds, so the share resumes when the folder comes back.
+ */
+import type { Capability } from '../core/capability';
+import { isPeerfoldError } from '../core/errors';
+import { treeKeys, type TreeContext } from '../core/tree';
+import type { FolderSource } from '../engine/api';
+import { ShareEngine } from '../engine/share';
+import { watchShare } from '../engine/watch';
+import { FsaDrive } from '../storage/fsa-drive';
+import { IdbStateStore } from '../storage/idb-state-store';
+import { OpfsObjectStore } from '../storage/opfs-object-store';
+import { ProgressDrive } from './progress-drive';
+import { deviceIdFor, destroyShareStorage, forgetFolder, objectsDir } from './share-storage';
+import { privateFolder, stateName } from './share-storage';
+import { ShareView, type ViewReport } from './share-view';
+
+/** Rescans without FileSystemObserver (timer) and with it (a safety net for dropped events). */
+const RESCAN_MS = { observed: 60_000, polled: 10_000 };
+const RETRY_START_MS = 2_000;
+
+interface Running {
+  readonly engine: ShareEngine;
+  readonly drive: ProgressDrive | undefined;
+  readonly fsa: FsaDrive | undefined;
+  stopWatch: () => void;
+  /** The sync the watcher or a command started last. */
+  last: Promise<void>;
+}
+
+export class ShareRunner {
+  private folder: FolderSource = { kind: 'none' };
+  private permitted = true;
+  private running: Running | undefined;
+  private state: IdbStateStore | undefined;
+  private store: OpfsObjectStore | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  readonly view: ShareView;
+
+  constructor(
+    readonly id: string,
+    private readonly cap: Capability,
+    report: ViewReport,
+  ) {
+    this.view = new ShareView(report, cap.role === 'store');
+  }
+
+  /** The tree context for reading the index (undefined for a Store copy). */
+  get ctx(): TreeContext | undefined {
+    if (this.cap.role === 'store' || !this.store) return undefined;
+    return { store: this.store, keys: treeKeys(this.cap.readKey) };
+  }
+
+  get engine(): ShareEngine | undefined {
+    return this.running?.engine;
+  }
+
+  /** The folder's drive while the share runs with one. */
+  get drive(): FsaDrive | undefined {
+    return this.running?.fsa;
+  }
+
+  get inPrivateStorage(): boolean {
+    return this.folder.kind === 'private';
+  }
+
+  /** (Re)configures the folder and permission; restarts only when the folder changed. */
+  configure(folder: FolderSource, permitted: boolean, replaced: boolean): Promise<void> {
+    return this.serial(async () => {
+      const same = !replaced && (await sameFolder(this.folder, folder));
+      this.permitted = permitted;
+      if (same && this.running) return;
+      await this.halt();
+      this.folder = folder;
+      if (replaced) await forgetFolder(this.stateStore());
+      await this.start();
+    });
+  }
+
+  setPermission(permitted: boolean): Promise<void> {
+    return this.serial(async () => {
+      this.permitted = permitted;
+      if (!permitted) {
+        await this.halt();
+        this.view.paused('no-permission');
+      } else if (this.running) this.sync();
+      else await this.start();
+    });
+  }
+
+  /** A sync pass now (or a start, if the last one failed). */
+  rescan(): void {
+    if (this.running) this.sync();
+    else void this.serial(() => this.start());
+  }
+
+  sync(): void {
+    const r = this.running;
+    if (r) r.last = r.engine.sync();
+  }
+
+  /** Stops the engine; the share's state stays (a stronger capability replaces this runner). */
+  stop(): Promise<void> {
+    return this.serial(async () => {
+      await this.halt();
+      this.view.close();
+      await this.state?.close();
+    });
+  }
+
+  /** Stops the engine, then deletes the share's objects and state (and its private folder). */
+  leave(): Promise<void> {
+    return this.serial(async () => {
+      const privateToo = this.folder.kind === 'private';
+      await this.halt();
+      this.view.close();
+      await this.state?.close();
+      await destroyShareStorage(this.id, privateToo);
+    });
+  }
+
+  private serial(task: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(task);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private stateStore(): IdbStateStore {
+    this.state ??= new IdbStateStore(stateName(this.id));
+    return this.state;
+  }
+
+  private async start(): Promise<void> {
+    clearTimeout(this.retry);
+    if (this.running) return;
+    const needsFolder = this.cap.role !== 'store';
+    if (needsFolder && this.folder.kind === 'none') return this.view.noFolder();
+    if (needsFolder && !this.permitted) return this.view.paused('no-permission');
+    this.view.starting();
+    const state = this.stateStore();
+    if (!this.store) {
+      const store = new OpfsObjectStore(await objectsDir(this.id));
+      await store.cleanupTemp();
+      this.store = store;
+    }
+    let fsa: FsaDrive | undefined;
+    let drive: ProgressDrive | undefined;
+    if (needsFolder) {
+      const root =
+        this.folder.kind === 'picked'
+          ? (this.folder.handle as unknown as FileSystemDirectoryHandle)
+          : await privateFolder(this.id);
+      fsa = await FsaDrive.open(root);
+      drive = new ProgressDrive(fsa, () => this.view.progressed());
+    }
+    const engine = new ShareEngine({
+      capability: this.cap,
+      drive,
+      store: this.store,
+      state,
+      device: await deviceIdFor(state),
+      now: Date.now,
+    });
+    this.view.attach(engine, drive, fsa, this.ctx);
+    try {
+      await engine.start();
+    } catch (e) {
+      this.view.detach();
+      await this.view.failedStart(e, fsa);
+      if (isPeerfoldError(e, 'paused')) {
+        this.retry = setTimeout(() => void this.serial(() => this.start()), RETRY_START_MS);
+      }
+      return;
+    }
+    const running: Running = {
+      engine,
+      drive,
+      fsa,
+      stopWatch: () => undefined,
+      last: Promise.resolve(),
+    };
+    this.running = running;
+    if (drive) {
+      const observed = 'FileSystemObserver' in globalThis;
+      running.stopWatch = watchShare(
+        {
+          sync: () => (running.last = engine.sync()),
+          get status() {
+            return engine.status;
+          },
+        },
+        drive,
+        { rescanMs: observed ? RESCAN_MS.observed : RESCAN_MS.polled },
+      );
+    }
+  }
+
+  /** Stops watching and waits for the pass in flight; the adapters stay open for reuse. */
+  private async halt(): Promise<void> {
+    clearTimeout(this.retry);
+    const r = this.running;
+    if (!r) return;
+    this.running = undefined;
+    r.stopWatch();
+    await r.last.catch(() => undefined);
+    await r.fsa?.flush().catch(() => undefined);
+    this.view.detach();
+  }
+}
+
+async function sameFolder(a: FolderSource, b: FolderSource): Promise<boolean> {
+  if (a.kind !== b.kind) return false;
+  if (a.kind !== 'picked' || b.kind !== 'picked') return true;
+  const ha = a.handle as unknown as FileSystemHandle;
+  return ha.isSameEntry(b.handle as unknown as FileSystemHandle).catch(() => false);
+}
