@@ -1,6 +1,6 @@
 // Two projects: 'node' runs every test/**/*.test.ts in Node; 'browser' runs the
-// test/**/*.browser.test.ts files (the browser storage adapters against the same contract suites)
-// in real headless Chromium through Playwright.
+// test/**/*.browser.test.ts files (the browser storage adapters against the same contract suites,
+// the Peerfold wire over real WebRTC) in real headless Chromium through Playwright.
 import { existsSync } from 'node:fs';
 import { playwright } from '@vitest/browser-playwright';
 import { chromium } from 'playwright';
@@ -41,11 +41,28 @@ export default defineConfig({
       },
       {
         // Pre-bundled up front: a dependency found mid-run makes Vite reload the page.
-        optimizeDeps: { include: ['idb-keyval', 'libsodium-wrappers'] },
+        optimizeDeps: {
+          include: [
+            'idb-keyval',
+            'libsodium-wrappers',
+            'bittorrent-protocol',
+            'streamx',
+            '@thaunknown/simple-peer/lite.js',
+            'bittorrent-tracker/client',
+          ],
+        },
+        // bittorrent-tracker's client reads `process.browser`, set by browserify-era bundlers.
+        define: { 'process.browser': 'true' },
+        // streamx (under bittorrent-protocol and simple-peer) requires Node's `events`, which
+        // Vite does not polyfill: bare-events, the emitter events-universal itself uses outside
+        // Node (installed with it), stands in.
+        resolve: { alias: { events: 'bare-events' } },
         test: {
           ...shared,
           name: 'browser',
           include: [BROWSER_TESTS],
+          // The signaling server (Node) that browser tests reach as a WebSocket tracker.
+          globalSetup: ['test/net/signaling-global-setup.ts'],
           browser: {
             enabled: true,
             headless: true,

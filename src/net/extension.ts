@@ -8,7 +8,6 @@
  * Other extensions (e.g. `ut_pex`) may ride the same wire: they are registered before the
  * handshake, and their messages are handed over raw (size-capped) only once the session is open.
  */
-import { randomBytes } from 'node:crypto';
 import type Wire from 'bittorrent-protocol';
 import { toHex } from '../core/bytes';
 import { isMisbehaviour, type PeerfoldError } from '../core/errors';
@@ -43,7 +42,7 @@ export interface AttachOptions {
   initiator: boolean;
   /** Makes the started session once the peer is known to speak `peerfold`, e.g. engine.connect. */
   createSession: (send: (message: Uint8Array) => void, events: SessionEvents) => Session;
-  /** Random by default. */
+  /** Random by default (the platform's CSPRNG, `crypto.getRandomValues`: Node and browsers). */
   peerId?: Uint8Array;
   /** Our listen port, told to the peer in the extended handshake (BEP 10 `p`). */
   listenPort?: number;
@@ -93,7 +92,7 @@ const validPort = (p: unknown): number | undefined =>
 export function attachPeerfold(wire: Wire, options: AttachOptions): Attached {
   if (options.infoHash.length !== 20) throw new Error('net: infohash must be 20 bytes');
   const expected = toHex(options.infoHash);
-  const peerId = options.peerId ?? new Uint8Array(randomBytes(20));
+  const peerId = options.peerId ?? crypto.getRandomValues(new Uint8Array(20));
   const ourId = toHex(peerId);
   const extensions = options.extensions ?? [];
   let session: Session | undefined;
