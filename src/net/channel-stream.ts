@@ -1,20 +1,47 @@
 /**
  * A connected WebRTC peer (simple-peer) as the byte stream `attachStream` pipes through a wire,
- * built on streamx (the stream library of bittorrent-protocol and simple-peer themselves) rather
- * than node:stream, so it runs in a browser as well as in Node. Same contract as
- * webrtc-stream.ts: writes go out in 16 KiB pieces, each waiting for the peer to accept the
- * previous ones (simple-peer holds its write callback while the channel's `bufferedAmount` is
- * above 64 KiB), and the peer going away in any way ends the stream.
+ * built on streamx (the stream library of bittorrent-protocol and simple-peer themselves), so the
+ * same code runs in Node (the bridge) and in a browser. What the data channel needs that the
+ * wire does not do:
+ * - messages no larger than every endpoint accepts: the wire writes a whole Peerfold message
+ *   (up to 257 KiB) at once, above the 256 KiB limit of browsers and libdatachannel, so writes
+ *   go out in 16 KiB pieces;
+ * - backpressure: a piece waits until the peer accepted the previous ones (simple-peer holds its
+ *   write callback while the channel's `bufferedAmount` is above 64 KiB), so the channel's
+ *   buffer stays bounded (DESIGN.md section 11);
+ * - the peer going away in any way ends the stream: on a remote close simple-peer may only end
+ *   its stream and emit 'disconnect', and a write held for backpressure then never finishes.
  */
 import { Duplex } from 'streamx';
 import type { ByteStream } from './stream-peer';
-// Type only: webrtc-stream.ts extends node:stream's Duplex, which a browser bundle lacks.
-import type { WebRtcPeer } from './webrtc-stream';
 
-/** Data channel message size used for every write (as CHANNEL_CHUNK_BYTES of webrtc-stream.ts). */
+/** Data channel message size used for every write. */
 export const CHANNEL_PIECE_BYTES = 16 * 1024;
-/** How long a close waits for the peer connection to be closed (as in webrtc-stream.ts). */
+/**
+ * How long a close waits for the peer connection to be closed: the remote side learns of the
+ * close only if the process lives until it is sent.
+ */
 export const CHANNEL_CLOSE_WAIT_MS = 2_000;
+
+/** What is used of a simple-peer instance (lite.js of @thaunknown/simple-peer). */
+export interface WebRtcPeer {
+  /** True on the side that made the offer. */
+  readonly initiator: boolean;
+  /** The remote tracker peer id (hex), set by bittorrent-tracker. */
+  readonly id?: string;
+  readonly remoteAddress?: string;
+  readonly remotePort?: number;
+  readonly destroyed: boolean;
+  write(chunk: Uint8Array): boolean;
+  destroy(error?: Error): void;
+  pause(): unknown;
+  resume(): unknown;
+  on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
+  on(event: 'connect' | 'close' | 'drain' | 'disconnect' | 'end', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'connect' | 'close' | 'drain' | 'disconnect', listener: () => void): unknown;
+  off(event: 'drain', listener: () => void): unknown;
+}
 
 class ChannelByteStream extends Duplex {
   /** The peer connection is closed or closing (its side ended it). */
@@ -25,7 +52,7 @@ class ChannelByteStream extends Duplex {
     peer.on('data', (chunk) => {
       if (!this.push(chunk)) peer.pause();
     });
-    // A remote close may come as only an 'end' or a 'disconnect' (see webrtc-stream.ts).
+    // A remote close may come as only an 'end' or a 'disconnect' (see above).
     const lost = (): void => {
       this.gone = true;
       this.destroy();

@@ -8,7 +8,7 @@
 import type { Duplex } from 'node:stream';
 import type { PeerAddress } from './discovery';
 import type { Swarm } from './swarm';
-import { channelStream, type WebRtcPeer } from './webrtc-stream';
+import { channelByteStream, type WebRtcPeer } from './channel-stream';
 
 /** A peer whose data channel is not open this long after it was handed over is dropped. */
 export const WEBRTC_CONNECT_TIMEOUT_MS = 30_000;
@@ -60,7 +60,8 @@ export function webRtcBridge(options: WebRtcBridgeOptions): WebRtcBridge {
           ? { host: peer.remoteAddress, port: peer.remotePort }
           : undefined;
       const direction = peer.initiator ? 'out' : 'in';
-      if (options.swarm.adoptStream(channelStream(peer), 'webrtc', direction, remote)) adopted++;
+      if (options.swarm.adoptStream(channelByteStream(peer), 'webrtc', direction, remote))
+        adopted++;
     });
   };
 

@@ -14,7 +14,7 @@ import { ShareEngine } from '../../src/engine/share';
 import { channelByteStream } from '../../src/net/channel-stream';
 import type { EndKind } from '../../src/net/extension';
 import { attachStream, type ByteStream } from '../../src/net/stream-peer';
-import type { WebRtcPeer } from '../../src/net/webrtc-stream';
+import type { WebRtcPeer } from '../../src/net/channel-stream';
 import { MemoryDrive } from '../../src/storage/memory-drive';
 import { MemoryObjectStore } from '../../src/storage/memory-object-store';
 import { MemoryStateStore } from '../../src/storage/memory-state-store';
