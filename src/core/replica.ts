@@ -21,6 +21,9 @@ import { nodeLinks } from './tree-node';
 import { WantPool, type ObjectKind } from './want-pool';
 
 export type { ObjectKind } from './want-pool';
+
+/** Blocks a walk looks up in the store at once. */
+const HAS_BATCH = 64;
 export type { SyncProgress } from './sync-progress';
 
 /** Where a replica's sessions are told what to do; implemented by Session. Neither throws. */
@@ -197,27 +200,27 @@ export class Replica {
     this.pool.abandon(walk, walk.outstanding);
   }
 
-  /** Expands stored nodes breadth first; whatever is not stored becomes a need. */
+  /**
+   * Expands stored nodes breadth first; whatever is not stored becomes a need. Blocks are looked
+   * up HAS_BATCH at a time, and peers are woken after each batch that found needs, so the first
+   * wants go out before a large tree is walked to its end.
+   */
   private async expand(walk: Walk): Promise<void> {
-    let found = false;
     while (walk.queue.length > 0) {
+      if (walk.queue[0]!.kind === 'block') {
+        if (await this.expandBlocks(walk)) this.wakeAll();
+        continue;
+      }
       const { address, kind, again } = walk.queue.shift()!;
       const hex = toHex(address);
       if (!again) {
         if (walk.seen.has(hex) || this.completeNodes.has(hex)) continue;
         walk.seen.add(hex);
       }
-      if (kind === 'block') {
-        if (!(await this.store.has(address))) {
-          this.need(walk, address, kind);
-          found = true;
-        }
-        continue;
-      }
       const bytes = await this.store.get(address);
       if (!bytes) {
         this.need(walk, address, kind);
-        found = true;
+        this.wakeAll();
         continue;
       }
       walk.visitedNodes.push(hex);
@@ -225,7 +228,24 @@ export class Replica {
       for (const child of links.children) walk.queue.push({ address: child, kind: 'node' });
       for (const block of links.blocks) walk.queue.push({ address: block, kind: 'block' });
     }
-    if (found) this.wakeAll();
+  }
+
+  /** Looks up the blocks at the head of the walk's queue at once; true if some are needed. */
+  private async expandBlocks(walk: Walk): Promise<boolean> {
+    const batch: Address[] = [];
+    while (batch.length < HAS_BATCH && walk.queue[0]?.kind === 'block') {
+      const { address, again } = walk.queue.shift()!;
+      const hex = toHex(address);
+      if (!again) {
+        if (walk.seen.has(hex)) continue;
+        walk.seen.add(hex);
+      }
+      batch.push(address);
+    }
+    const held = await Promise.all(batch.map((address) => this.store.has(address)));
+    const needed = batch.filter((_, i) => !held[i]);
+    for (const address of needed) this.need(walk, address, 'block');
+    return needed.length > 0;
   }
 
   private maybeComplete(walk: Walk): void {

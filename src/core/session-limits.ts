@@ -4,6 +4,13 @@
 export const CREDIT_WINDOW = 8 * 1024 * 1024;
 /** Objects a receiver asks one peer for before hearing back. */
 export const MAX_IN_FLIGHT = 512;
+/**
+ * Verified objects a receiver stores at once (each waits mostly on the disk); more arrivals wait
+ * their turn in the inbox, still bounded by the credit window.
+ */
+export const STORES_IN_FLIGHT = 16;
+/** Wanted objects a sender reads from its store ahead of sending them (memory: 256 KiB each). */
+export const SERVE_READ_AHEAD = 8;
 /** Wanted objects a sender queues for a peer; more is abuse. */
 export const MAX_SERVE_QUEUE = 8192;
 /**

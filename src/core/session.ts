@@ -6,8 +6,11 @@
  * swarm auth key). Nothing else is accepted or sent before both proofs check. Then heads are
  * announced, the receiver wants objects (pipelined, up to MAX_IN_FLIGHT), and the sender sends
  * `data` only while it holds credit: byte-based flow control granted by the receiver as it
- * stores what arrived, so a slow receiver is never flooded. Credit and queue limits are checked
- * as each message arrives, before it waits its turn, so a flooding peer costs bounded memory.
+ * stores what arrived, so a slow receiver is never flooded. Each `data` is checked against its
+ * want and its address in arrival order; the verified objects are then stored up to
+ * STORES_IN_FLIGHT at a time, and credit is granted back for the bytes stored, in whatever order
+ * the stores finish. Credit and queue limits are checked as each message arrives, before it
+ * waits its turn, so a flooding peer costs bounded memory.
  *
  * Time comes in through `tick(now)`: core keeps no clock. A peer that does not finish the
  * handshake, or leaves our wants unanswered, is ended with `timeout`, and what it was fetching
@@ -22,8 +25,9 @@ import { checkProof, makeProof } from './proof';
 import type { Replica, ReplicaPeer } from './replica';
 import { SessionClock } from './session-clock';
 import { Inbox } from './session-inbox';
-import { CREDIT_WINDOW, MAX_IN_FLIGHT } from './session-limits';
+import { CREDIT_WINDOW, MAX_IN_FLIGHT, STORES_IN_FLIGHT } from './session-limits';
 import { ObjectServer } from './session-serve';
+import { StoreSlots } from './session-stores';
 import { decodeMessage, encodeMessage, MAX_HEADS, MAX_WANT, type WireMessage } from './wire';
 
 export * from './session-limits';
@@ -71,6 +75,7 @@ export class Session implements ReplicaPeer {
   private storedSinceGrant = 0;
   private readonly clock = new SessionClock();
   private readonly server: ObjectServer;
+  private readonly stores = new StoreSlots(STORES_IN_FLIGHT);
 
   constructor(private readonly options: SessionOptions) {
     this.replica = options.replica;
@@ -122,7 +127,8 @@ export class Session implements ReplicaPeer {
    */
   tick(now: number): void {
     if (this.state === 'closed') return;
-    const waiting = this.inbox.dataWaiting > 0 ? 0 : this.wants.size;
+    const storing = this.inbox.dataWaiting > 0 || this.stores.size > 0;
+    const waiting = storing ? 0 : this.wants.size;
     const late = this.clock.check(now, this.state === 'open', waiting);
     if (late) this.fail(new PeerfoldError('timeout', late));
   }
@@ -138,9 +144,10 @@ export class Session implements ReplicaPeer {
     this.end(error);
   }
 
-  /** Resolves once every message received so far has been handled. */
-  idle(): Promise<void> {
-    return this.inbox.idle();
+  /** Resolves once every message received so far has been handled (its object stored). */
+  async idle(): Promise<void> {
+    await this.inbox.idle();
+    await this.stores.drained();
   }
 
   // ReplicaPeer
@@ -275,9 +282,22 @@ export class Session implements ReplicaPeer {
     }
     this.stats.objectsReceived++;
     this.stats.bytesReceived += bytes.length;
-    await this.replica.receiveObject(address, bytes);
+    // Verified: stored beside the others in flight, while the next messages are checked. Stored
+    // even if the session ends while it waits for a slot: fetching it again would waste the wire.
+    await this.stores.room();
+    this.stores.start(
+      async () => {
+        await this.replica.receiveObject(address, bytes);
+        this.stored(bytes.length);
+      },
+      (e) => this.fail(e),
+    );
+  }
+
+  /** An object's bytes are stored: credit them back once a quarter of the window is. */
+  private stored(size: number): void {
     if (this.state !== 'open') return;
-    this.storedSinceGrant += bytes.length;
+    this.storedSinceGrant += size;
     if (this.storedSinceGrant >= CREDIT_WINDOW / 4) this.grant(this.storedSinceGrant);
     this.wake();
   }

@@ -5,9 +5,10 @@
  * Every overwrite or delete passes the drive the `from` entry as `Expect`, so a local edit made
  * since the last scan is never clobbered: the drive refuses ('changed'), the path is reported
  * and keeps its `from` entry in the returned index, and the next scan picks the edit up. Files
- * are written atomically by the drive, from decrypted blocks streamed one at a time; a file
- * whose blocks are not all stored is not started. Order: file deletions, new directories
- * (parents first), renames, directory deletions (children first), then file writes.
+ * are written atomically by the drive, from decrypted blocks streamed in order (the next few
+ * read ahead); a file whose blocks are not all stored is not started. Order: file deletions, new
+ * directories (parents first), renames, directory deletions (children first), then file writes,
+ * a few files at once (distinct paths, each written whole before its rename).
  *
  * A new file whose blocks and executable bit equal those of a file deleted in the same apply is
  * moved with `drive.rename` instead of being rewritten (no block read, no data copied).
@@ -80,10 +81,51 @@ function contentKey(e: Entry): string {
   return `${e.executable ? 'x' : '-'}${e.blocks.map((b) => toHex(b.address)).join('')}`;
 }
 
-/** A file's plaintext, one block at a time, each checked against its address and size. */
+/** Blocks read from the store ahead of the one being written (memory: 256 KiB each at most). */
+const READ_AHEAD = 8;
+/** Blocks whose presence is checked at once before a file is started. */
+const HAS_BATCH = 64;
+/** Files written at once: each is written whole and fsynced before its rename, so they overlap. */
+const FILES_AT_ONCE = 4;
+
+/**
+ * Runs `f` over `items`, at most `limit` at once. After a throw no new item starts; the first
+ * error is thrown once the running ones have finished (nothing is left running behind).
+ */
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  f: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async (): Promise<void> => {
+    while (next < items.length && errors.length === 0) {
+      try {
+        await f(items[next++]!);
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (errors.length > 0) throw errors[0];
+}
+
+/**
+ * A file's plaintext, one block at a time, each checked against its address and size. The next
+ * READ_AHEAD blocks are read while one is written, so the store's disk and the folder's overlap.
+ */
 async function* plaintext(opts: ApplyOptions, e: Entry): AsyncGenerator<Uint8Array> {
+  const reads: Promise<Uint8Array | undefined>[] = [];
+  let next = 0;
   for (const b of e.blocks) {
-    const bytes = await opts.store.get(b.address);
+    while (reads.length < READ_AHEAD && next < e.blocks.length) {
+      const read = opts.store.get(e.blocks[next++]!.address);
+      read.catch(() => undefined); // awaited below; not unhandled if the write stops early
+      reads.push(read);
+    }
+    const bytes = await reads.shift()!;
     if (!bytes) throw new PeerfoldError('missing', `${e.path}: block ${toHex(b.address)} gone`);
     const data = decryptBlock(opts.blocks, b.address, bytes);
     if (data.length !== b.size) {
@@ -94,6 +136,20 @@ async function* plaintext(opts: ApplyOptions, e: Entry): AsyncGenerator<Uint8Arr
     }
     yield data;
   }
+}
+
+/** The first of `blocks` the store does not hold (hex), checking HAS_BATCH at a time. */
+async function firstMissing(
+  store: ObjectStore,
+  blocks: readonly { address: Address }[],
+): Promise<string | undefined> {
+  for (let i = 0; i < blocks.length; i += HAS_BATCH) {
+    const batch = blocks.slice(i, i + HAS_BATCH);
+    const held = await Promise.all(batch.map((b) => store.has(b.address)));
+    const at = held.indexOf(false);
+    if (at >= 0) return toHex(batch[at]!.address);
+  }
+  return undefined;
 }
 
 export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
@@ -182,8 +238,9 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
   for (const s of [...removeDirs].reverse()) {
     await attempt(s.path, () => drive.remove(s.path, 'dir'));
   }
-  for (const s of writes) {
-    if (renamed.has(s)) continue;
+  // File writes, FILES_AT_ONCE at a time: each waits mostly on its fsync.
+  await eachLimited(writes, FILES_AT_ONCE, async (s) => {
+    if (renamed.has(s)) return;
     const after = s.after!;
     const before = s.before;
     const expect = liveDir(before) ? 'absent' : expectOf(before);
@@ -191,18 +248,12 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
       if (before.mtime !== after.mtime) {
         await attempt(s.path, () => drive.setMtime(s.path, after.mtime, expect));
       }
-      continue;
+      return;
     }
-    let missing: string | undefined;
-    for (const b of after.blocks) {
-      if (!(await opts.store.has(b.address))) {
-        missing = toHex(b.address);
-        break;
-      }
-    }
+    const missing = await firstMissing(opts.store, after.blocks);
     if (missing !== undefined) {
       failed.set(s.path, `missing: block ${missing} is not stored`);
-      continue;
+      return;
     }
     await attempt(s.path, () =>
       drive.write(s.path, plaintext(opts, after), {
@@ -211,7 +262,7 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
         expect,
       }),
     );
-  }
+  });
 
   // The new index: `to`, with the `from` entry back wherever the folder was not changed.
   const applied: string[] = [];

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +41,27 @@ describe('FsObjectStore', () => {
       expect(await h.store.cleanupTemp()).toBe(1);
       expect(await readdir(join(h.dir, 'objects', 'tmp'))).toEqual([]);
       expect(await new FsObjectStore(h.dir).has(objectAddress(o))).toBe(true); // persisted
+    } finally {
+      await h.cleanup();
+    }
+  });
+
+  it('stores an object it just found missing, even if another writer stored it meanwhile', async () => {
+    const h = await fsHarness();
+    try {
+      const o = bytesFor('missing-then-put', 70_000);
+      const a = objectAddress(o);
+      expect(await h.store.get(a)).toBeUndefined(); // remembered as missing: the put skips its stat
+      await new FsObjectStore(h.dir).put(a, o); // another writer gets there first
+      await h.store.put(a, o);
+      expect(await h.store.has(a)).toBe(true);
+      expect(toHex((await h.store.get(a))!)).toBe(toHex(o));
+      expect(await readdir(join(h.dir, 'objects', 'tmp'))).toEqual([]);
+      // once stored, a put checks again and writes nothing
+      const before = await stat(join(h.dir, 'objects', toHex(a).slice(0, 2), toHex(a).slice(2)));
+      await h.store.put(a, o);
+      const after = await stat(join(h.dir, 'objects', toHex(a).slice(0, 2), toHex(a).slice(2)));
+      expect(after.ino).toBe(before.ino);
     } finally {
       await h.cleanup();
     }
