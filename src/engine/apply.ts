@@ -15,7 +15,7 @@
  */
 import { decryptBlock, type BlockKeys } from '../core/blocks';
 import { toHex } from '../core/bytes';
-import type { Drive, Expect } from '../core/drive';
+import type { Drive, DriveEntry, Expect } from '../core/drive';
 import type { Entry } from '../core/entry';
 import { isPeerfoldError, PeerfoldError } from '../core/errors';
 import type { Address } from '../core/objects';
@@ -47,6 +47,11 @@ export interface ApplyResult {
   readonly applied: string[];
   /** Paths left as they were, and why (a local edit, a missing block, a paused folder...). */
   readonly conflicts: Conflict[];
+  /**
+   * Change tokens (DriveEntry.change) of the files written or moved, as they were right after:
+   * the scanner then knows them for what they are and does not read them again.
+   */
+  readonly stamps: Map<string, string>;
 }
 
 /** One path to bring from `before` (undefined: nothing) to `after` (undefined: nothing). */
@@ -164,6 +169,10 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
   const notDone = new Set<string>();
   let pausedBy: PeerfoldError | undefined;
   /** Runs one drive operation for `path`; a refusal is recorded, a pause stops the rest. */
+  const stamps = new Map<string, string>();
+  const stamp = (path: string, entry: DriveEntry): void => {
+    if (entry.change !== undefined) stamps.set(path, entry.change);
+  };
   const attempt = async (path: string, op: () => Promise<unknown>): Promise<boolean> => {
     if (failed.has(path)) return false;
     if (pausedBy) {
@@ -223,7 +232,10 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
     const after = target.after!;
     const moved = await attempt(target.path, async () => {
       const stat = await drive.rename(source.path, target.path, expectOf(source.before));
-      if (stat.mtime !== after.mtime) await drive.setMtime(target.path, after.mtime);
+      stamp(
+        target.path,
+        stat.mtime === after.mtime ? stat : await drive.setMtime(target.path, after.mtime),
+      );
     });
     if (moved) continue;
     if (pausedBy) {
@@ -246,7 +258,9 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
     const expect = liveDir(before) ? 'absent' : expectOf(before);
     if (liveFile(before) && sameContent(before, after)) {
       if (before.mtime !== after.mtime) {
-        await attempt(s.path, () => drive.setMtime(s.path, after.mtime, expect));
+        await attempt(s.path, async () =>
+          stamp(s.path, await drive.setMtime(s.path, after.mtime, expect)),
+        );
       }
       return;
     }
@@ -255,12 +269,15 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
       failed.set(s.path, `missing: block ${missing} is not stored`);
       return;
     }
-    await attempt(s.path, () =>
-      drive.write(s.path, plaintext(opts, after), {
-        mtime: after.mtime,
-        executable: after.executable,
-        expect,
-      }),
+    await attempt(s.path, async () =>
+      stamp(
+        s.path,
+        await drive.write(s.path, plaintext(opts, after), {
+          mtime: after.mtime,
+          executable: after.executable,
+          expect,
+        }),
+      ),
     );
   });
 
@@ -275,9 +292,10 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
     } else {
       conflicts.push({ path: s.path, reason: reason ?? `paused: ${pausedBy?.message ?? ''}` });
       reverts.push({ path: s.path, entry: s.before ?? null });
+      stamps.delete(s.path);
     }
   }
   const root = await updateTree(ctx, opts.to, reverts);
   applied.sort(comparePaths);
-  return { root, applied, conflicts };
+  return { root, applied, conflicts, stamps };
 }

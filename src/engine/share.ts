@@ -212,6 +212,11 @@ export class ShareEngine {
     });
     this.root = applied.root;
     await this.persistLocal();
+    if (applied.stamps.size > 0) {
+      const stamps = new Map([...this.stamps, ...applied.stamps]);
+      await this.saved.saveStamps(stamps);
+      this.stamps = stamps;
+    }
     const paused = applied.conflicts.find((c) => c.reason.startsWith('paused'));
     if (paused) {
       this.setStatus({ state: 'paused', reason: paused.reason });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromUtf8, bytesEqual, concatBytes } from '../../src/core/bytes';
 import { decryptBlock } from '../../src/core/blocks';
+import { applyTree } from '../../src/engine/apply';
 import { scanFolder, type ScanResult } from '../../src/engine/scanner';
 import { NodeDrive } from '../../src/storage/node-drive';
 import { DEVICE, entries, share, T0, type Share } from './fixture';
@@ -93,5 +94,57 @@ describe('scanFolder with change tokens', () => {
     const steady = await scan(s, drive, fresh);
     expect(steady.changed).toEqual([]);
     expect(bytesEqual(steady.root, first.root)).toBe(true);
+  });
+
+  it('knows the files apply wrote by their tokens, so the next scan reads none of them', async () => {
+    const s = await share();
+    const a = await realFolder();
+    await writeAt(a.root, 'f', 'from a');
+    await writeAt(a.root, 'g', 'also from a');
+    const source = await scan(s, a.drive);
+    const b = await realFolder();
+    const applied = await applyTree({
+      drive: b.drive,
+      ctx: s.ctx,
+      blocks: s.blocks,
+      store: s.store,
+      from: s.empty,
+      to: source.root,
+    });
+    expect(applied.conflicts).toEqual([]);
+    for (const path of ['f', 'g']) {
+      expect(applied.stamps.get(path)).toBe((await b.drive.stat(path))?.change);
+    }
+    const reads: string[] = [];
+    const watched = new Proxy(b.drive, {
+      get(target, key) {
+        if (key === 'readStream') {
+          return (path: string, chunk?: number) => {
+            reads.push(path);
+            return target.readStream(path, chunk);
+          };
+        }
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+    const scanB = (stamps: ReadonlyMap<string, string>) =>
+      scanFolder({
+        drive: watched,
+        ctx: s.ctx,
+        blocks: s.blocks,
+        store: s.store,
+        root: applied.root,
+        device: DEVICE,
+        floor: 0,
+        stamps,
+      });
+    const again = await scanB(applied.stamps);
+    expect(reads).toEqual([]); // known by their tokens: not read
+    expect(again.changed).toEqual([]);
+    expect(again.skipped).toEqual([]);
+    expect(bytesEqual(again.root, applied.root)).toBe(true);
+    await scanB(new Map()); // without the tokens, both are read once more
+    expect(reads).toEqual(['f', 'g']);
   });
 });
