@@ -1,26 +1,17 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCapability } from '../../src/core/capability';
 import { decodeMarker, shareId } from '../../src/engine/marker';
 import { CliProcess, stopAll } from '../helpers/cli-process';
 import { waitForSameTree, writeFiles } from '../helpers/folders';
+import { freeTcpPort } from '../helpers/ports';
 import { gen, removeTempDirs, tempDir } from './fixture';
 
 afterAll(async () => {
   await stopAll();
   await removeTempDirs();
 });
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 describe('peerfold share: redialling, human output and pausing', () => {
   it(
@@ -32,7 +23,7 @@ describe('peerfold share: redialling, human output and pausing', () => {
       await writeFiles(share.dir, { 'one.txt': 'one\n', 'sub/two.bin': 5_000 });
       const dirB = join(root, 'b');
       await mkdir(dirB);
-      const port = await freePort();
+      const port = await freeTcpPort();
       const loopback = ['--host', '127.0.0.1'];
       const aArgs = [
         'share',

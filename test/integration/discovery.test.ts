@@ -4,11 +4,11 @@
  * DHT of plain bittorrent-dht nodes (--dht-bootstrap, no public routers), LAN discovery
  * (BEP 14 multicast on the loopback interface and a test-chosen port), or a local HTTP tracker.
  */
-import { createSocket } from 'node:dgram';
 import DHT from 'bittorrent-dht';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDhtNetwork, type DhtNetwork } from '../helpers/dht-nodes';
 import { writeFiles } from '../helpers/folders';
+import { freeUdpPort } from '../helpers/ports';
 import { startTrackerServer, type TrackerServer } from '../helpers/tracker-server';
 import { Fixture, waitForPeers, waitForSameTree, type Peer, type PeerOptions } from './peers';
 
@@ -19,15 +19,6 @@ afterEach(async () => {
   fixture = undefined;
   for (const close of closers.splice(0).reverse()) await close();
 });
-
-/** A UDP port free right now: this test's own "LAN", apart from any other run. */
-async function freeUdpPort(): Promise<number> {
-  const probe = createSocket('udp4');
-  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
-  const { port } = probe.address();
-  await new Promise<void>((resolve) => probe.close(resolve));
-  return port;
-}
 
 /**
  * Starts A and B (Write, no --peer) with `discovery` arguments, waits until they are connected

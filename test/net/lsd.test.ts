@@ -7,6 +7,7 @@ import type { Discovery, PeerAddress } from '../../src/net/discovery';
 import { LSD_GROUP, startLsd, type LsdDiscoveryOptions } from '../../src/net/lsd';
 import { openHandles, untilHandlesBack } from '../helpers/handles';
 import { until } from '../helpers/pipe';
+import { freeUdpPort } from '../helpers/ports';
 
 interface Announcer {
   lsd: Discovery;
@@ -19,15 +20,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-/** A UDP port free right now: each test gets its own "LAN", so parallel runs stay apart. */
-async function freeUdpPort(): Promise<number> {
-  const probe = createSocket('udp4');
-  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
-  const { port } = probe.address();
-  await new Promise<void>((resolve) => probe.close(resolve));
-  return port;
-}
 
 async function announcer(
   lsdPort: number,
