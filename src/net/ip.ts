@@ -1,8 +1,48 @@
 /**
  * IP address literals as bytes and back (for compact peer lists), and the few classes of
  * address the swarm treats specially. Hostnames are not IP literals: parseIp gives undefined.
+ * Pure (no Node API), so the swarm runs in a browser too.
  */
-import { isIP } from 'node:net';
+
+/** One decimal 0-255 without leading zeros, as Node's net.isIPv4 takes it. */
+const IPV4_PART = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)$/;
+const IPV6_GROUP = /^[0-9a-f]{1,4}$/i;
+
+function isIPv4(host: string): boolean {
+  const parts = host.split('.');
+  return parts.length === 4 && parts.every((p) => IPV4_PART.test(p));
+}
+
+function isIPv6(host: string): boolean {
+  let text = host;
+  let tailGroups = 0;
+  const tail = text.slice(text.lastIndexOf(':') + 1);
+  if (tail.includes('.')) {
+    // a dotted IPv4 tail stands for the last two groups
+    if (!isIPv4(tail)) return false;
+    text = text.slice(0, -tail.length);
+    tailGroups = 2;
+    if (!text.endsWith('::'))
+      text = text.slice(0, -1); // drop the separator before the tail
+    else if (text === '::') return true;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((h) => (h === '' ? [] : h.split(':')));
+  if (!groups.every((g) => IPV6_GROUP.test(g))) return false;
+  const count = groups.length + tailGroups;
+  // '::' stands for at least one zero group
+  return halves.length === 2 ? count <= 7 : count === 8;
+}
+
+/**
+ * 4 for an IPv4 literal, 6 for IPv6, else 0: the answers of Node's net.isIP, except that an
+ * IPv6 zone id (`fe80::1%eth0`) is refused (it names an interface of the peer's own machine).
+ */
+export function isIP(host: string): 0 | 4 | 6 {
+  if (isIPv4(host)) return 4;
+  return host.includes(':') && isIPv6(host) ? 6 : 0;
+}
 
 /** 4 bytes for an IPv4 literal, 16 for IPv6 (IPv4-mapped forms included), else undefined. */
 export function parseIp(host: string): Uint8Array | undefined {

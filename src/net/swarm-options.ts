@@ -1,7 +1,7 @@
 /** How a swarm is set up (see swarm.ts), and what `addPeer` answers. */
 import type { AttachSession } from './stream-peer';
 import type { PeerEvent } from './swarm-peers';
-import type { TransportName } from './transport';
+import type { SocketTransports, TransportName } from './transport';
 
 export interface SwarmOptions {
   /** The share's 20-byte discovery key. */
@@ -17,10 +17,16 @@ export interface SwarmOptions {
   /** Our 20-byte BitTorrent peer id; random by default. */
   readonly peerId?: Uint8Array;
   /**
-   * Which transports to listen on and dial, in dial order; both by default. None: the swarm
-   * neither listens nor dials and takes only the streams given to `adoptStream` (WebRTC).
+   * Which transports to listen on and dial, in dial order; both by default when `sockets` are
+   * given, else none. None: the swarm neither listens nor dials and takes only the streams given
+   * to `adoptStream` (WebRTC).
    */
   readonly transports?: readonly TransportName[];
+  /**
+   * The socket transports behind `transports` (Node's TCP and uTP: node-swarm.ts); required
+   * when `transports` is not empty. None in a browser.
+   */
+  readonly sockets?: SocketTransports;
   /** Peer exchange with proven peers; on by default. */
   readonly pex?: boolean;
   /** The clock for backoff, avoidance and PEX rate limits; Date.now by default. */

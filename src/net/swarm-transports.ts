@@ -1,31 +1,20 @@
 /**
- * The swarm's transports. Listening: binds TCP and uTP on the same port number, so one `p` in the extended
- * handshake and one port in discovery serve both. With port 0 a pair of free ports is searched
- * (the TCP port's UDP twin may be taken); if uTP still cannot bind, TCP serves alone and a
- * warning says so. A TCP bind failure is the caller's error (EADDRINUSE, EACCES, ...).
- * Dialling: each transport in turn (TCP first), the first that connects wins.
+ * Node's socket transports for the swarm (node-swarm.ts plugs them in). Listening: binds TCP
+ * and uTP on the same port number, so one `p` in the extended handshake and one port in
+ * discovery serve both. With port 0 a pair of free ports is searched (the TCP port's UDP twin
+ * may be taken); if uTP still cannot bind, TCP serves alone and a warning says so. A TCP bind
+ * failure is the caller's error (EADDRINUSE, EACCES, ...). Dialling: each transport in turn
+ * (TCP first), the first that connects wins.
  */
 import type { PeerAddress } from './discovery';
 import type { ByteStream } from './stream-peer';
 import { connectTcp, serveTcp } from './tcp';
-import type { OnStream, TransportName, TransportServer } from './transport';
+import type { ListenOptions, Listeners, TransportName } from './transport';
 import { connectUtp, serveUtp } from './utp';
 
 const PORT_PAIR_TRIES = 5;
 
-export interface Listeners {
-  readonly port: number;
-  readonly tcp: TransportServer | undefined;
-  readonly utp: TransportServer | undefined;
-}
-
-export async function bindListeners(options: {
-  port: number;
-  host: string;
-  transports: readonly TransportName[];
-  onStream: (transport: TransportName) => OnStream;
-  onWarning: (message: string) => void;
-}): Promise<Listeners> {
+export async function bindListeners(options: ListenOptions): Promise<Listeners> {
   const { host, transports, onStream } = options;
   const wantUtp = transports.includes('utp');
   if (!transports.includes('tcp')) {

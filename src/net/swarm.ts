@@ -1,30 +1,30 @@
 /**
- * The connection manager for one share: listens on TCP and uTP (one port number), dials the
- * addresses that discovery sources report (`addPeer`, the OnPeer sink), and runs a Peerfold
- * session on every connection. It keeps at most `maxPeers` connections, one per remote peer
- * id, drops connections to itself, backs off from addresses that fail, avoids for a while the
- * addresses of peers that broke the protocol, and exchanges peers (PEX) with proven peers.
- *
- * Dialling tries TCP first and falls back to uTP: a refused TCP connect fails at once, while an
- * unanswered uTP connect only times out, and racing both would open two connections to most
- * peers only to drop one. An address reported while no slot is free waits in the address book.
+ * The connection manager for one share: listens and dials through the socket transports it is
+ * given (`SwarmOptions.sockets`: TCP and uTP on one port in Node), dials the addresses that
+ * discovery sources report (`addPeer`, the OnPeer sink; see swarm-dialer.ts), and runs a
+ * Peerfold session on every connection. It keeps at most `maxPeers` connections, one per remote
+ * peer id, drops connections to itself, backs off from addresses that fail, avoids for a while
+ * the addresses of peers that broke the protocol, and exchanges peers (PEX) with proven peers.
  *
  * WebRTC peers arrive as ready streams (`adoptStream`, fed by webrtc.ts from WebSocket
  * trackers): they share the slots and the one-connection-per-peer-id rule, but have no address
  * to dial or advertise. A swarm with no transports takes only those.
+ *
+ * `Swarm.start(options)` runs anywhere: nothing imported here needs Node, so a browser's engine
+ * worker starts a WebRTC-only swarm with it. In Node, `startSwarm` of node-swarm.ts starts one
+ * with TCP and uTP plugged in.
  */
-import { randomBytes } from 'node:crypto';
 import { toHex } from '../core/bytes';
 import { TICK_INTERVAL_MS } from '../core/session';
 import { AvoidList, AVOID_MS } from './avoid-list';
 import { isDialable, type PeerAddress } from './discovery';
 import type { EndKind } from './extension';
-import { addressKey, FIRST_RETRY_MS, PeerBook, type Candidate } from './peer-book';
-import { PEX_EXTENSION } from './pex';
-import { attachStream, type ByteStream } from './stream-peer';
+import { addressKey, type Candidate } from './peer-book';
+import type { ByteStream } from './stream-peer';
+import { attachConnection, type ConnectionHooks } from './swarm-attach';
+import { Dialer } from './swarm-dialer';
 import type { AddResult, SwarmOptions } from './swarm-options';
-import { heardPex, startPex, stopPex } from './swarm-pex';
-import { bindListeners, dialFirst, type Listeners } from './swarm-transports';
+import { startPex, stopPex } from './swarm-pex';
 import {
   duplicateLoser,
   listenAddress,
@@ -33,38 +33,47 @@ import {
   type PeerEvent,
   type PeerInfo,
 } from './swarm-peers';
-import { normaliseHost, type PeerTransport, type TransportName } from './transport';
-import { closeUtp } from './utp';
+import {
+  normaliseHost,
+  type Listeners,
+  type PeerTransport,
+  type SocketTransports,
+  type TransportName,
+} from './transport';
 
 export type { PeerEvent, PeerInfo } from './swarm-peers';
 export type { AddResult, SwarmOptions } from './swarm-options';
+export type { SocketTransports } from './transport';
 
-/** A connection refused as a duplicate is not redialled before this. */
-const DUPLICATE_RETRY_MS = 60_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 8_000;
 
 export class Swarm {
   private readonly conns = new Set<Connection>();
-  private readonly book: PeerBook;
+  private readonly dialer: Dialer;
   private readonly avoid: AvoidList;
   private readonly now: () => number;
   private readonly ourId: Uint8Array;
   private readonly maxPeers: number;
   private readonly transports: readonly TransportName[];
+  private readonly sockets: SocketTransports | undefined;
+  private readonly hooks: ConnectionHooks;
   private readonly abort = new AbortController();
-  private readonly pendingDials = new Set<Promise<void>>();
   /** WebRTC streams not closed yet: close() waits for them (see channelStream). */
   private readonly closingChannels = new Set<Promise<void>>();
   private listeners: Listeners = { port: 0, tcp: undefined, utp: undefined };
-  private timer: ReturnType<typeof setTimeout> | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
+  /** Set first thing in close(): peers it ends must not make the swarm dial again. */
+  private closed = false;
   private closing: Promise<void> | undefined;
 
-  /** Binds the listeners and returns the running swarm. */
+  /**
+   * Binds the listeners (if any transports) and returns the running swarm. Rejects if
+   * `transports` are asked for without `sockets` to provide them.
+   */
   static async start(options: SwarmOptions): Promise<Swarm> {
     const swarm = new Swarm(options);
-    if (swarm.transports.length > 0) {
-      swarm.listeners = await bindListeners({
+    if (swarm.sockets && swarm.transports.length > 0) {
+      swarm.listeners = await swarm.sockets.bindListeners({
         port: options.port ?? 0,
         host: options.host ?? '0.0.0.0',
         transports: swarm.transports,
@@ -81,13 +90,48 @@ export class Swarm {
 
   private constructor(private readonly options: SwarmOptions) {
     if (options.infoHash.length !== 20) throw new Error('net: infohash must be 20 bytes');
+    this.sockets = options.sockets;
+    this.transports = options.transports ?? (this.sockets ? ['tcp', 'utp'] : []);
+    if (this.transports.length > 0 && !this.sockets) {
+      const names = this.transports.join(', ');
+      throw new Error(`net: transports ${names} need SwarmOptions.sockets (node-swarm.ts)`);
+    }
     this.now = options.now ?? Date.now;
-    this.book = new PeerBook(this.now);
     this.avoid = new AvoidList(this.now, options.avoidMs ?? AVOID_MS);
-    this.ourId = options.peerId ?? new Uint8Array(randomBytes(20));
+    this.ourId = options.peerId ?? globalThis.crypto.getRandomValues(new Uint8Array(20));
     if (this.ourId.length !== 20) throw new Error('net: peer id must be 20 bytes');
     this.maxPeers = options.maxPeers ?? 50;
-    this.transports = options.transports ?? ['tcp', 'utp'];
+    const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const { sockets, transports } = this;
+    this.hooks = {
+      infoHash: options.infoHash,
+      attach: options.attach,
+      peerId: this.ourId,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      pex: options.pex ?? true,
+      sockets,
+      listenPort: () => (this.port > 0 ? this.port : undefined),
+      isClosing: () => this.closed,
+      onPexPeer: (address) => this.addPeer(address, 'pex'),
+      onPeerId: (conn, id) => this.checkDuplicate(conn, id),
+      onOpen: (conn) => this.opened(conn),
+      onEnd: (conn, reason, kind) => this.ended(conn, reason, kind),
+    };
+    this.dialer = new Dialer({
+      now: this.now,
+      avoid: this.avoid,
+      dial:
+        sockets && transports.length > 0
+          ? (address) =>
+              sockets.dialFirst(address, transports, this.listeners, timeoutMs, this.abort.signal)
+          : undefined,
+      isClosing: () => this.closed,
+      hasRoom: () => this.hasRoom(),
+      connectedKeys: () => this.connectedKeys(),
+      adopt: (stream, transport, candidate) =>
+        this.adopt(stream, transport, 'out', candidate.address, candidate),
+      report: (event) => this.report(event),
+    });
   }
 
   /** The port both listeners are bound to (0 with no transports). */
@@ -106,24 +150,8 @@ export class Swarm {
   }
 
   /** The OnPeer sink for every discovery source (pass it as is); validates, never throws. */
-  readonly addPeer: (address: PeerAddress, source: string) => AddResult = (address, source) => {
-    if (this.closing) return 'closed';
-    if (!isDialable(address)) return 'invalid';
-    if (this.transports.length === 0) return 'no-transport';
-    const clean = { host: normaliseHost(address.host), port: address.port };
-    const key = addressKey(clean);
-    if (this.avoid.has(key)) return 'avoided';
-    if (this.connectedKeys().has(key)) return 'already';
-    const candidate = this.book.add(clean, String(source).slice(0, 32));
-    if (!candidate) return 'dropped';
-    if (candidate.busy) return 'already';
-    if (candidate.retryAt > this.now() || !this.hasRoom()) {
-      this.schedule();
-      return 'queued';
-    }
-    this.dial(candidate);
-    return 'dialing';
-  };
+  readonly addPeer: (address: PeerAddress, source: string) => AddResult = (address, source) =>
+    this.dialer.add(address, source);
 
   /**
    * Takes a connected stream found elsewhere (a WebRTC data channel) as a peer, if a slot is free
@@ -138,7 +166,7 @@ export class Swarm {
   ): boolean {
     const clean =
       remote && isDialable(remote) ? { ...remote, host: normaliseHost(remote.host) } : undefined;
-    if (this.closing || !this.hasRoom() || (clean && this.avoid.has(addressKey(clean)))) {
+    if (this.closed || !this.hasRoom() || (clean && this.avoid.has(addressKey(clean)))) {
       stream.destroy();
       return false;
     }
@@ -148,7 +176,7 @@ export class Swarm {
 
   /** Whether a new connection would be taken now (not closed, fewer than maxPeers). */
   hasFreeSlot(): boolean {
-    return !this.closing && this.hasRoom();
+    return !this.closed && this.hasRoom();
   }
 
   /** Whether `address` is on the avoid list now. */
@@ -163,19 +191,19 @@ export class Swarm {
 
   /** Drops every peer, stops dialling and listening; resolves once the ports are released. */
   close(): Promise<void> {
+    this.closed = true;
     this.closing ??= (async () => {
-      clearTimeout(this.timer);
       clearInterval(this.ticker);
       this.abort.abort();
       for (const c of this.conns) c.attached?.destroy('swarm closed');
-      await Promise.allSettled([...this.pendingDials, ...this.closingChannels]);
+      await Promise.allSettled([this.dialer.stop(), ...this.closingChannels]);
       await Promise.all([this.listeners.tcp?.close(), this.listeners.utp?.close()]);
     })();
     return this.closing;
   }
 
   private hasRoom(): boolean {
-    return this.conns.size + this.pendingDials.size < this.maxPeers;
+    return this.conns.size + this.dialer.pendingCount < this.maxPeers;
   }
 
   /** Listen addresses we are connected to (dialled, or told by accepted peers). */
@@ -188,62 +216,8 @@ export class Swarm {
     return keys;
   }
 
-  /** Dials waiting addresses while slots are free, then sleeps until the next backoff ends. */
-  private fill(): void {
-    if (this.closing) return;
-    const connected = this.connectedKeys();
-    for (const c of this.book.ready()) {
-      if (!this.hasRoom()) break;
-      if (this.avoid.has(c.key)) this.book.delete(c.key);
-      else if (connected.has(c.key)) this.book.release(c, DUPLICATE_RETRY_MS);
-      else this.dial(c);
-    }
-    this.schedule();
-  }
-
-  private schedule(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.closing || !this.hasRoom()) return;
-    const next = this.book.nextRetryAt();
-    if (next === undefined) return;
-    this.timer = setTimeout(() => this.fill(), Math.max(0, next - this.now()));
-  }
-
-  private dial(candidate: Candidate): void {
-    candidate.busy = true;
-    const attempt = dialFirst(
-      candidate.address,
-      this.transports,
-      this.listeners,
-      this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      this.abort.signal,
-    ).then(
-      ({ stream, transport }) => {
-        this.pendingDials.delete(attempt);
-        if (this.closing) stream.destroy();
-        else this.adopt(stream, transport, 'out', candidate.address, candidate);
-      },
-      (e: unknown) => {
-        this.pendingDials.delete(attempt);
-        if (this.closing) return;
-        const retryMs = this.book.failed(candidate);
-        const reason = e instanceof Error ? e.message : String(e);
-        this.report({
-          type: 'dial-failed',
-          ...candidate.address,
-          source: candidate.source,
-          reason,
-          retryMs,
-        });
-        this.fill();
-      },
-    );
-    this.pendingDials.add(attempt);
-  }
-
   private accept(stream: ByteStream, transport: TransportName, remote: PeerAddress): void {
-    if (this.closing || !this.hasRoom()) {
+    if (this.closed || !this.hasRoom()) {
       stream.destroy();
       return;
     }
@@ -257,45 +231,13 @@ export class Swarm {
     remote: PeerAddress | undefined,
     candidate: Candidate | undefined,
   ): void {
-    const source = candidate?.source ?? 'incoming';
-    const conn: Connection = {
-      transport,
-      direction,
-      source,
-      remote,
-      candidate,
-      attached: undefined,
-      open: false,
-      pex: undefined,
-      pexTimer: undefined,
-    };
-    this.conns.add(conn);
     if (transport === 'webrtc') {
       const closed = new Promise<void>((resolve) => stream.on('close', () => resolve()));
       this.closingChannels.add(closed);
       void closed.then(() => this.closingChannels.delete(closed));
     }
-    const pex = this.options.pex ?? true;
-    conn.attached = attachStream(
-      stream,
-      {
-        infoHash: this.options.infoHash,
-        attach: this.options.attach,
-        peerId: this.ourId,
-        listenPort: this.port > 0 ? this.port : undefined,
-        handshakeTimeoutMs: this.options.handshakeTimeoutMs,
-        closeStream: transport === 'utp' ? closeUtp : undefined,
-        extensions: pex ? [PEX_EXTENSION] : [],
-        onExtension: (_name, payload) => {
-          if (this.closing) return;
-          for (const address of heardPex(conn, payload)) this.addPeer(address, 'pex');
-        },
-        onPeerId: (id) => this.checkDuplicate(conn, id),
-        onOpen: () => this.opened(conn),
-        onEnd: (reason, kind) => this.ended(conn, reason, kind),
-      },
-      direction === 'out',
-    );
+    const init = { transport, direction, remote, candidate };
+    attachConnection(stream, init, this.hooks, (conn) => this.conns.add(conn));
   }
 
   private checkDuplicate(conn: Connection, id: string): string | undefined {
@@ -311,9 +253,9 @@ export class Swarm {
 
   private opened(conn: Connection): void {
     conn.open = true;
-    if (conn.candidate) this.book.succeeded(conn.candidate);
+    if (conn.candidate) this.dialer.opened(conn.candidate);
     this.report({ type: 'connected', peer: peerInfo(conn) });
-    if (this.options.pex ?? true) startPex(conn, this.conns, this.now);
+    if (this.hooks.pex) startPex(conn, this.conns, this.now);
   }
 
   private ended(conn: Connection, reason: string, kind: EndKind): void {
@@ -323,21 +265,16 @@ export class Swarm {
     const { candidate } = conn;
     // A WebRTC peer has no listen address: its data channel's remote end is the best we have.
     const avoidable = listen ?? (conn.transport === 'webrtc' ? conn.remote : undefined);
-    let retryMs: number | undefined;
-    if (kind === 'misbehaved' || kind === 'self' || kind === 'unfit') {
-      if (avoidable) this.avoid.add(addressKey(avoidable), reason);
-      if (candidate) this.book.delete(candidate.key);
-    } else if (candidate) {
-      if (kind === 'refused') this.book.release(candidate, DUPLICATE_RETRY_MS);
-      else if (conn.open) this.book.release(candidate, FIRST_RETRY_MS);
-      else retryMs = this.book.failed(candidate);
+    if (avoidable && (kind === 'misbehaved' || kind === 'self' || kind === 'unfit')) {
+      this.avoid.add(addressKey(avoidable), reason);
     }
+    const retryMs = candidate ? this.dialer.ended(candidate, kind, conn.open) : undefined;
     if (conn.open) this.report({ type: 'disconnected', peer: peerInfo(conn), reason, kind });
     else if (candidate) {
       const { host, port } = candidate.address;
       this.report({ type: 'dial-failed', host, port, source: conn.source, reason, retryMs });
     }
-    this.fill();
+    this.dialer.fill();
   }
 
   private report(event: PeerEvent): void {
@@ -355,9 +292,4 @@ export class Swarm {
       // a broken warning sink must not take the swarm down
     }
   }
-}
-
-/** Starts a swarm for one share (see Swarm). */
-export function startSwarm(options: SwarmOptions): Promise<Swarm> {
-  return Swarm.start(options);
 }

@@ -1,11 +1,11 @@
 /**
  * What the swarm needs of a transport (TCP, uTP): accept byte streams on a port, and dial one.
  * The streams go to `attachStream`; the transport knows nothing of Peerfold. WebRTC streams come
- * from elsewhere (webrtc.ts) and are handed to the swarm whole.
+ * from elsewhere (webrtc.ts) and are handed to the swarm whole. Free of Node APIs: the swarm
+ * imports it in a browser too.
  */
-import { isIP } from 'node:net';
 import type { PeerAddress } from './discovery';
-import { formatIp, parseIp } from './ip';
+import { formatIp, isIP, parseIp } from './ip';
 import type { ByteStream } from './stream-peer';
 
 /** Transports the swarm listens on and dials. */
@@ -28,6 +28,44 @@ export interface TransportServer {
   dial(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<ByteStream>;
   /** Stops accepting; resolves once the listening handle is released. Idempotent. */
   close(): Promise<void>;
+}
+
+/** The listeners of a swarm, bound on one port number (see swarm-transports.ts). */
+export interface Listeners {
+  /** The port both listen on; 0 when none does. */
+  readonly port: number;
+  readonly tcp: TransportServer | undefined;
+  readonly utp: TransportServer | undefined;
+}
+
+export interface ListenOptions {
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly host: string;
+  readonly transports: readonly TransportName[];
+  /** The sink for the streams accepted by each transport. */
+  readonly onStream: (transport: TransportName) => OnStream;
+  readonly onWarning: (message: string) => void;
+}
+
+/**
+ * The socket transports a swarm listens on and dials, given to it by the entry point (Node's
+ * TCP and uTP: node-swarm.ts), so that the swarm itself needs no socket API and runs in a
+ * browser too, taking only WebRTC streams there.
+ */
+export interface SocketTransports {
+  /** Binds `transports` on one port number; rejects if the first cannot bind. */
+  bindListeners(options: ListenOptions): Promise<Listeners>;
+  /** Dials `address` with each of `transports` in turn; rejects naming every failure. */
+  dialFirst(
+    address: PeerAddress,
+    transports: readonly TransportName[],
+    listeners: Listeners,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<{ stream: ByteStream; transport: TransportName }>;
+  /** Ends a stream of `transport` whose peer is done (uTP waits for the peer's FIN). */
+  closeStream(stream: ByteStream, transport: TransportName): void;
 }
 
 /**

@@ -4,8 +4,9 @@
  */
 import { createShare, discoveryKey, type Capability } from '../../src/core/capability';
 import { ShareEngine } from '../../src/engine/share';
+import { startSwarm } from '../../src/net/node-swarm';
 import type { AttachSession } from '../../src/net/stream-peer';
-import { startSwarm, type PeerEvent, type Swarm, type SwarmOptions } from '../../src/net/swarm';
+import type { PeerEvent, Swarm, SwarmOptions } from '../../src/net/swarm';
 import { MemoryDrive } from '../../src/storage/memory-drive';
 import { MemoryObjectStore } from '../../src/storage/memory-object-store';
 import { MemoryStateStore } from '../../src/storage/memory-state-store';
