@@ -9,6 +9,11 @@ export default defineConfig({
   // The engine's Web Worker (src/worker/main.ts) is a module worker: ES output lets it share
   // code-split chunks (libsodium, the core) like the page does.
   worker: { format: 'es' },
+  // bittorrent-protocol (in the worker) reads `process.browser`, set by browserify-era bundlers.
+  define: { 'process.browser': 'true' },
+  // streamx (under bittorrent-protocol) requires Node's `events`, which Vite does not polyfill:
+  // bare-events, the emitter events-universal itself uses outside Node, stands in.
+  resolve: { alias: { events: 'bare-events' } },
   plugins: [
     VitePWA({
       strategies: 'injectManifest',

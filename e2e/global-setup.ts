@@ -11,7 +11,15 @@ import { startSignalingServer } from '../signaling/server';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const appDir = join(root, 'dist', 'app');
 const SOURCES = ['index.html', 'vite.config.ts', 'package-lock.json', 'public', 'src/main.tsx'];
-const SOURCE_DIRS = ['src/ui', 'src/sw', 'src/core', 'src/engine', 'src/storage', 'src/worker'];
+const SOURCE_DIRS = [
+  'src/ui',
+  'src/sw',
+  'src/core',
+  'src/engine',
+  'src/storage',
+  'src/worker',
+  'src/net',
+];
 
 function newestMtime(path: string): number {
   const info = statSync(path, { throwIfNoEntry: false });

@@ -20,6 +20,7 @@ import type { Capability } from './core/capability';
 import { toHex } from './core/bytes';
 import { initCrypto } from './core/crypto';
 import { isPeerfoldError } from './core/errors';
+import { PageIntroducer } from './net/page-introducer';
 import { App } from './ui/app';
 import { EngineClient } from './ui/engine-client';
 import type { UpdateSource } from './ui/app';
@@ -84,6 +85,21 @@ const engine = new EngineClient(
   new Worker(new URL('./worker/main.ts', import.meta.url), {
     type: 'module',
     name: 'peerfold-engine',
+  }),
+);
+// WebRTC: the page makes the connections (a worker cannot) and hands each data channel to the
+// engine's worker the moment it exists; trackers and STUN/TURN servers come from the server.
+engine.usePeers(
+  new PageIntroducer({
+    platform: { RTCPeerConnection, WebSocket },
+    loadConfig: async () => {
+      const response = await fetch('/config.json', { cache: 'no-cache' });
+      if (!response.ok) throw new Error(`config: HTTP ${response.status}`);
+      return (await response.json()) as unknown;
+    },
+    deliver: (share, link, initiator, channel) => engine.channel(share, link, initiator, channel),
+    // Names a tracker's host at most: never a share id, peer id or SDP.
+    onWarning: (message) => console.warn('peerfold network:', message),
   }),
 );
 // Without FileSystemObserver the engine rescans on a timer; coming back to the page is a

@@ -23,3 +23,10 @@ export function isBlob(x: unknown): x is Blob {
 export function isFolderHandle(x: unknown): boolean {
   return isObject(x) && x.kind === 'directory' && typeof x.name === 'string';
 }
+
+/** A transferred RTCDataChannel (the real class where the platform has one). */
+export function isDataChannel(x: unknown): boolean {
+  const Channel = (globalThis as { RTCDataChannel?: abstract new () => object }).RTCDataChannel;
+  if (Channel) return x instanceof Channel;
+  return isObject(x) && typeof x.label === 'string' && typeof x.readyState === 'string';
+}

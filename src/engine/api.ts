@@ -6,8 +6,13 @@
  * dropped, never half-used. Folder handles and Files travel as themselves (both clone).
  *
  * A capability crosses this boundary only inside `open`; no event carries one back.
+ *
+ * WebRTC: a dedicated worker has no RTCPeerConnection, so the page makes the connections and
+ * transfers each raw data channel here (`channel`, with the channel in the transfer list);
+ * the worker says when it is done with one (`link-ended`) so the page closes its connection.
  */
-import { hasFields, isBlob, isFolderHandle, isObject, isStringArray } from './api-check';
+import { hasFields, isBlob, isDataChannel, isFolderHandle, isObject } from './api-check';
+import { isStringArray } from './api-check';
 
 export const ENGINE_API_VERSION = 1;
 
@@ -53,9 +58,33 @@ export type Command =
       readonly share: string;
       readonly request: number;
       readonly path?: string;
+    }
+  /** A WebRTC data channel the page connected (or is connecting) for the share. */
+  | {
+      readonly type: 'channel';
+      readonly share: string;
+      /** The page's number for the connection, echoed in `link-ended`. */
+      readonly link: number;
+      /** This side made the offer: it starts the BitTorrent handshake. */
+      readonly initiator: boolean;
+      readonly channel: DataChannelLike;
     };
 
-export type Phase = 'starting' | 'no-folder' | 'scanning' | 'up-to-date' | 'paused' | 'error';
+/** An RTCDataChannel as structured clone delivers it (typed loosely: no DOM types here). */
+export interface DataChannelLike {
+  readonly label: string;
+  readonly readyState: string;
+}
+
+export type Phase =
+  | 'starting'
+  | 'no-folder'
+  | 'scanning'
+  /** Receiving a newer version from peers. */
+  | 'receiving'
+  | 'up-to-date'
+  | 'paused'
+  | 'error';
 
 export type PauseReason = 'no-permission' | 'missing-root' | 'missing-marker' | 'over-quota';
 
@@ -94,10 +123,36 @@ export interface ShareStatusView {
   readonly counts?: ShareCounts;
   /** Signed versions of the share this browser holds. */
   readonly versions?: number;
-  /** Connected peers: none until this browser speaks to peers. */
+  /** Peers that proved the share. */
   readonly peers: number;
+  /** Every connection, proven or still handshaking. */
+  readonly peerList?: readonly PeerView[];
+  /** While receiving: what came and what is still missing. */
+  readonly transfer?: TransferView;
   /** Origin storage used and granted, where the browser says (navigator.storage.estimate). */
   readonly storage?: { readonly usage: number; readonly quota: number };
+}
+
+export interface PeerView {
+  readonly transport: 'webrtc' | 'tcp' | 'utp';
+  /** 'out': this browser made the offer. */
+  readonly direction: 'in' | 'out';
+  readonly state: 'handshake' | 'open';
+  /** The capability the peer proved (display only). */
+  readonly role?: 'write' | 'read' | 'store';
+  readonly bytesReceived: number;
+  readonly bytesSent: number;
+}
+
+export interface TransferView {
+  /** Objects known to be missing (grows as index nodes arrive). */
+  readonly objectsPending: number;
+  /** Received since this round of receiving began. */
+  readonly bytesReceived: number;
+  /** A guess at the bytes still to come (see core/sync-progress.ts). */
+  readonly bytesPendingEstimate: number;
+  /** Bytes per second over the last few seconds. */
+  readonly bytesPerSecond: number;
 }
 
 /** 'recorded': in this share's newest version here; 'local': only in this folder. */
@@ -125,6 +180,8 @@ export type EngineEvent =
       /** Entries left out to keep the message small. */
       readonly more: number;
     }
+  /** The worker is done with a data channel: the page closes its connection. */
+  | { readonly type: 'link-ended'; readonly share: string; readonly link: number }
   | {
       readonly type: 'reply';
       readonly request: number;
@@ -186,6 +243,13 @@ export function parseCommand(data: unknown): Command | undefined {
           isRequest(data.request) &&
           (data.path === undefined || typeof data.path === 'string')
         );
+      case 'channel':
+        return (
+          isShare(data.share) &&
+          isRequest(data.link) &&
+          typeof data.initiator === 'boolean' &&
+          isDataChannel(data.channel)
+        );
       default:
         return false;
     }
@@ -213,6 +277,8 @@ export function parseEvent(data: unknown): EngineEvent | undefined {
           data.files.every((f) => isObject(f) && hasFields(f, FILE_FIELDS)) &&
           typeof data.more === 'number'
         );
+      case 'link-ended':
+        return isShare(data.share) && isRequest(data.link);
       case 'reply':
         return (
           isRequest(data.request) &&

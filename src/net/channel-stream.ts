@@ -46,6 +46,8 @@ export interface WebRtcPeer {
 class ChannelByteStream extends Duplex {
   /** The peer connection is closed or closing (its side ended it). */
   private gone = false;
+  /** Resumes the write waiting for the peer's 'drain', if one is. */
+  private held: (() => void) | undefined;
 
   constructor(private readonly peer: WebRtcPeer) {
     super();
@@ -72,19 +74,36 @@ class ChannelByteStream extends Duplex {
   override _write(chunk: Uint8Array, done: (error: Error | null) => void): void {
     let offset = 0;
     const next = (): void => {
-      while (offset < chunk.length) {
-        if (this.peer.destroyed) return done(new Error('data channel closed'));
+      this.held = undefined;
+      while (!this.closing()) {
+        if (offset >= chunk.length) return done(null);
         const piece = chunk.subarray(offset, offset + CHANNEL_PIECE_BYTES);
         offset += piece.length;
-        if (!this.peer.write(piece)) {
-          // Resumes on drain; a close in between destroys the stream (and drops this write).
+        // A write that failed (the peer closed under it) is not waited on.
+        if (!this.peer.write(piece) && !this.closing()) {
+          this.held = next;
           this.peer.once('drain', next);
           return;
         }
       }
-      done(null);
+      done(new Error('data channel closed'));
     };
     next();
+  }
+
+  /**
+   * A write held for a drain that will never come (the peer closed) would keep streamx from
+   * ever running _destroy, so the stream would never close: it finishes, failed, instead.
+   */
+  override _predestroy(): void {
+    const held = this.held;
+    if (!held) return;
+    this.peer.off('drain', held);
+    held();
+  }
+
+  private closing(): boolean {
+    return this.destroying || this.peer.destroyed;
   }
 
   /** Closes the peer connection and finishes once it is closed, or after CHANNEL_CLOSE_WAIT_MS. */

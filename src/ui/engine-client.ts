@@ -2,15 +2,32 @@
 // and keeps the latest status and file list per share for the UI. Events are validated on
 // receipt; anything else is dropped.
 import { parseEvent, stamp } from '../engine/api';
-import type { Command, FileView, FolderSource, ShareStatusView } from '../engine/api';
+import type { Command, FileView, FolderSource, PeerView, ShareStatusView } from '../engine/api';
 
-export type { FileView, FolderSource, ShareStatusView };
+export type { FileView, FolderSource, PeerView, ShareStatusView };
 
 /** A Worker, as far as the client needs one (injected by main.tsx). */
 export interface EnginePort {
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: Transferable[]): void;
   addEventListener(type: 'message', listener: (event: MessageEvent<unknown>) => void): void;
 }
+
+/**
+ * What finds peers for the open shares and connects them (WebRTC through the trackers; the page
+ * owns the connections because a worker cannot make them). Injected by main.tsx.
+ */
+export interface PeerIntroducer {
+  /** Start finding peers for `share`; `wanted()` says whether it takes peers right now. */
+  join(share: string, wanted: () => boolean): void;
+  leave(share: string): void;
+  /** The share's engine began taking peers (look for some now). */
+  wake(share: string): void;
+  /** The engine is done with connection `link`: close it. */
+  linkEnded(share: string, link: number): void;
+}
+
+/** Phases in which a share's engine runs and takes peers. */
+const RUNNING = new Set(['scanning', 'receiving', 'up-to-date']);
 
 export interface FileListing {
   readonly files: readonly FileView[];
@@ -30,6 +47,7 @@ export class EngineClient {
   private readonly listeners = new Map<string, Set<() => void>>();
   private readonly waiting = new Map<number, (reply: Reply) => void>();
   private nextRequest = 1;
+  private introducer: PeerIntroducer | undefined;
   /** Set when the worker could not start. */
   failed: string | undefined;
 
@@ -38,11 +56,15 @@ export class EngineClient {
       const event = parseEvent(message.data);
       if (!event) return;
       if (event.type === 'status') {
+        const was = RUNNING.has(this.statuses.get(event.share)?.phase ?? '');
         this.statuses.set(event.share, event.status);
+        if (!was && RUNNING.has(event.status.phase)) this.introducer?.wake(event.share);
         this.changed(event.share);
       } else if (event.type === 'files') {
         this.listings.set(event.share, { files: event.files, more: event.more });
         this.changed(event.share);
+      } else if (event.type === 'link-ended') {
+        this.introducer?.linkEnded(event.share, event.link);
       } else if (event.type === 'reply') {
         this.waiting.get(event.request)?.(event);
         this.waiting.delete(event.request);
@@ -53,6 +75,18 @@ export class EngineClient {
         for (const id of this.listeners.keys()) this.changed(id);
       }
     });
+  }
+
+  /** Lets `introducer` find peers for every share opened from now on. */
+  usePeers(introducer: PeerIntroducer): void {
+    this.introducer = introducer;
+  }
+
+  /** Hands a WebRTC data channel to the share's engine (transferred: call it in the task the channel was made). */
+  channel(share: string, link: number, initiator: boolean, channel: Transferable): void {
+    this.port.postMessage(stamp({ type: 'channel', share, link, initiator, channel } as Command), [
+      channel,
+    ]);
   }
 
   status(share: string): ShareStatusView | undefined {
@@ -79,6 +113,7 @@ export class EngineClient {
     replaced = false,
   ) {
     this.send({ type: 'open', share, capability, folder, permitted, replaced });
+    this.introducer?.join(share, () => RUNNING.has(this.statuses.get(share)?.phase ?? ''));
   }
 
   permission(share: string, permitted: boolean): void {
@@ -96,6 +131,7 @@ export class EngineClient {
 
   /** Stops the share's engine and deletes its browser state. */
   async leave(share: string): Promise<void> {
+    this.introducer?.leave(share);
     await this.request((request) => ({ type: 'leave', share, request }));
     this.statuses.delete(share);
     this.listings.delete(share);

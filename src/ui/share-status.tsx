@@ -1,6 +1,6 @@
 import type { ShareStatusView } from './engine-client';
 import { count, formatBytes, formatDuration } from './format';
-import { peersLine, statusLine } from './status-text';
+import { peersLine, peerText, statusLine } from './status-text';
 
 interface Props {
   status: ShareStatusView | undefined;
@@ -12,6 +12,8 @@ interface Props {
 /** The share's status line, progress, peers, what the folder holds, and storage use. */
 export function ShareStatus({ status, folderName, onRescan }: Props) {
   const p = status?.progress;
+  const t = status?.transfer;
+  const peers = status?.peerList ?? [];
   const attention = status?.phase === 'paused' || status?.phase === 'error';
   return (
     <section class="panel" aria-labelledby="status-title">
@@ -31,7 +33,22 @@ export function ShareStatus({ status, folderName, onRescan }: Props) {
           max={p.bytesToRead}
         />
       )}
+      {t && (
+        <progress
+          class="receive-progress"
+          aria-label="Receive progress"
+          value={t.bytesReceived}
+          max={t.bytesReceived + t.bytesPendingEstimate}
+        />
+      )}
       <p class="hint peers-line">{peersLine(status)}</p>
+      {peers.length > 0 && (
+        <ul class="peer-list" aria-label="Peers">
+          {peers.map((peer, i) => (
+            <li key={i}>{peerText(peer)}</li>
+          ))}
+        </ul>
+      )}
       {status?.counts && (
         <p class="counts">
           {count(status.counts.files, 'file')}, {formatBytes(status.counts.bytes)}

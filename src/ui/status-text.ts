@@ -1,5 +1,5 @@
 // A share's status in words: one line for what it is doing, one for its peers.
-import type { ShareStatusView } from './engine-client';
+import type { PeerView, ShareStatusView } from './engine-client';
 import { count, formatBytes } from './format';
 
 /** What the share is doing, as the status line says it. */
@@ -14,7 +14,11 @@ export function statusLine(status: ShareStatusView | undefined, folderName?: str
     case 'scanning':
       return scanning(status);
     case 'up-to-date':
-      return 'Up to date · waiting for peers';
+      return status.peers > 0
+        ? `Up to date · ${count(status.peers, 'peer')} connected`
+        : 'Up to date · waiting for peers';
+    case 'receiving':
+      return receiving(status);
     case 'paused':
       switch (status.reason) {
         case 'no-permission':
@@ -39,9 +43,29 @@ function scanning(status: ShareStatusView): string {
   return `Scanning: reading ${count(p.reading, 'file')}, ${formatBytes(p.bytesRead)} of ${formatBytes(p.bytesToRead)}…`;
 }
 
-/** Peers, honestly: this version of the app does not connect to other devices yet. */
+function receiving(status: ShareStatusView): string {
+  const t = status.transfer;
+  if (!t) return 'Receiving changes…';
+  const total = t.bytesReceived + t.bytesPendingEstimate;
+  const speed = t.bytesPerSecond > 0 ? ` · ${formatBytes(t.bytesPerSecond)}/s` : '';
+  return `Receiving: ${formatBytes(t.bytesReceived)} of about ${formatBytes(total)}, ${count(t.objectsPending, 'block')} to go${speed}`;
+}
+
+/** Who this browser is connected to, or why nobody yet. */
 export function peersLine(status: ShareStatusView | undefined): string {
   const n = status?.peers ?? 0;
   if (n > 0) return `${count(n, 'peer')} connected.`;
-  return 'No peers connected. This version of the app does not connect to other devices yet: changes stay in this browser until it does.';
+  const handshaking = status?.peerList?.length ?? 0;
+  if (handshaking > 0) return `Connecting to ${count(handshaking, 'peer')}…`;
+  return 'No peers connected. Changes stay in this browser until another device with the link is online.';
+}
+
+const ROLE_WORDS = { write: 'can edit', read: 'read-only', store: 'encrypted copy' } as const;
+
+/** One peer, in words: “WebRTC · can edit · ↓ 3.2 MB ↑ 12 KB”. */
+export function peerText(peer: PeerView): string {
+  const transport = peer.transport === 'webrtc' ? 'WebRTC' : peer.transport.toUpperCase();
+  if (peer.state !== 'open') return `${transport} · connecting…`;
+  const role = peer.role ? ` · ${ROLE_WORDS[peer.role]}` : '';
+  return `${transport}${role} · ↓ ${formatBytes(peer.bytesReceived)} ↑ ${formatBytes(peer.bytesSent)}`;
 }

@@ -47,6 +47,13 @@ export class WorkerHost {
           runner.sync();
           return {};
         });
+      case 'channel': {
+        const channel = command.channel as unknown as RTCDataChannel;
+        const runner = this.shares.get(command.share);
+        if (runner) return runner.takeChannel(command.link, command.initiator, channel);
+        channel.close();
+        return this.emit({ type: 'link-ended', share: command.share, link: command.link });
+      }
       case 'export':
         return this.answer(command.request, async () => {
           const drive = this.driveOf(this.runner(command.share));
@@ -82,6 +89,7 @@ export class WorkerHost {
       runner = new ShareRunner(share, cap, {
         status: (status) => this.emit({ type: 'status', share, status }),
         files: (files, more) => this.emit({ type: 'files', share, files, more }),
+        linkEnded: (link) => this.emit({ type: 'link-ended', share, link }),
       });
       this.shares.set(share, runner);
       this.texts.set(runner, command.capability);

@@ -8,7 +8,7 @@
  * paused and says why. A start that fails because the folder is gone is retried every few
  * seconds, so the share resumes when the folder comes back.
  */
-import type { Capability } from '../core/capability';
+import { discoveryKey, type Capability } from '../core/capability';
 import { isPeerfoldError } from '../core/errors';
 import { treeKeys, type TreeContext } from '../core/tree';
 import type { FolderSource } from '../engine/api';
@@ -18,6 +18,7 @@ import { FsaDrive } from '../storage/fsa-drive';
 import { IdbStateStore } from '../storage/idb-state-store';
 import { OpfsObjectStore } from '../storage/opfs-object-store';
 import { ProgressDrive } from './progress-drive';
+import { SharePeers } from './share-peers';
 import { deviceIdFor, destroyShareStorage, forgetFolder, objectsDir } from './share-storage';
 import { privateFolder, stateName } from './share-storage';
 import { ShareView, type ViewReport } from './share-view';
@@ -44,13 +45,23 @@ export class ShareRunner {
   private queue: Promise<void> = Promise.resolve();
   private retry: ReturnType<typeof setTimeout> | undefined;
   readonly view: ShareView;
+  private readonly peers: SharePeers;
 
   constructor(
     readonly id: string,
     private readonly cap: Capability,
-    report: ViewReport,
+    report: ViewReport & { linkEnded(link: number): void },
   ) {
     this.view = new ShareView(report, cap.role === 'store');
+    this.peers = new SharePeers(discoveryKey(cap), {
+      changed: () => this.view.peersChanged(),
+      linkEnded: (link) => report.linkEnded(link),
+    });
+  }
+
+  /** A WebRTC data channel the page connected for this share (closed if the share is not running). */
+  takeChannel(link: number, initiator: boolean, channel: RTCDataChannel): void {
+    this.peers.take(link, initiator, channel);
   }
 
   /** The tree context for reading the index (undefined for a Store copy). */
@@ -141,10 +152,20 @@ export class ShareRunner {
   private async start(): Promise<void> {
     clearTimeout(this.retry);
     if (this.running) return;
+    try {
+      await this.startEngine();
+    } finally {
+      // Channels wait for a start only while one can succeed.
+      if (!this.running) await this.peers.stop();
+    }
+  }
+
+  private async startEngine(): Promise<void> {
     const needsFolder = this.cap.role !== 'store';
     if (needsFolder && this.folder.kind === 'none') return this.view.noFolder();
     if (needsFolder && !this.permitted) return this.view.paused('no-permission');
     this.view.starting();
+    this.peers.accept();
     const state = this.stateStore();
     if (!this.store) {
       const store = new OpfsObjectStore(await objectsDir(this.id));
@@ -188,6 +209,8 @@ export class ShareRunner {
       last: Promise.resolve(),
     };
     this.running = running;
+    await this.peers.start(engine);
+    this.view.showPeers(() => this.peers.snapshot());
     if (drive) {
       const observed = 'FileSystemObserver' in globalThis;
       running.stopWatch = watchShare(
@@ -209,6 +232,8 @@ export class ShareRunner {
     const r = this.running;
     if (!r) return;
     this.running = undefined;
+    this.view.showPeers(undefined);
+    await this.peers.stop();
     r.stopWatch();
     await r.last.catch(() => undefined);
     await r.fsa?.flush().catch(() => undefined);

@@ -12,6 +12,7 @@ import { listFiles, newestHead } from '../engine/file-list';
 import type { ShareEngine, ShareStatus } from '../engine/share';
 import type { FsaDrive } from '../storage/fsa-drive';
 import type { ProgressDrive } from './progress-drive';
+import type { PeersSnapshot } from './share-peers';
 
 export interface ViewReport {
   status(view: ShareStatusView): void;
@@ -41,6 +42,7 @@ export class ShareView {
   private tick: ReturnType<typeof setTimeout> | undefined;
   private refreshing: Promise<void> | undefined;
   private closed = false;
+  private peers: (() => PeersSnapshot) | undefined;
 
   constructor(
     private readonly report: ViewReport,
@@ -58,6 +60,17 @@ export class ShareView {
   detach(): void {
     if (this.engine) this.engine.onChange = undefined;
     this.engine = this.drive = this.fsa = undefined;
+  }
+
+  /** Where the peers and what is arriving are read from (SharePeers), posted with the status. */
+  showPeers(source: (() => PeersSnapshot) | undefined): void {
+    this.peers = source;
+    this.post();
+  }
+
+  /** Peers changed or moved bytes. */
+  peersChanged(): void {
+    this.post();
   }
 
   close(): void {
@@ -135,14 +148,19 @@ export class ShareView {
   private post(): void {
     if (this.closed) return;
     const scanning = this.base.phase === 'scanning';
+    const net = this.peers?.();
+    const receiving = this.base.phase === 'up-to-date' && net?.transfer !== undefined;
     this.report.status({
       ...this.base,
+      ...(receiving && { phase: 'receiving' as const }),
       ...(scanning && this.drive ? { progress: this.drive.current() } : {}),
       ...(this.lastScan ? { lastScan: this.lastScan } : {}),
       ...(this.counts && !this.isStore ? { counts: this.counts } : {}),
       ...(this.versions !== undefined ? { versions: this.versions } : {}),
       ...(this.storage ? { storage: this.storage } : {}),
-      peers: 0,
+      peers: net?.peers ?? 0,
+      ...(net && { peerList: net.peerList }),
+      ...(net?.transfer && { transfer: net.transfer }),
     });
   }
 }
