@@ -91,15 +91,27 @@ export async function opfsTree(page: Page, folder: string): Promise<Record<strin
   }, folder);
 }
 
-/** Waits until B's folder holds exactly A's files, byte for byte. */
+/** Waits until the two folders hold the same files, byte for byte (either may still change). */
 export async function expectSameFolder(
   a: { page: Page; folder: string },
   b: { page: Page; folder: string },
   timeout = 120_000,
 ): Promise<Record<string, string>> {
-  const want = await opfsTree(a.page, a.folder);
-  await expect.poll(() => opfsTree(b.page, b.folder), { timeout, intervals: [500] }).toEqual(want);
-  return want;
+  let last: Record<string, string> = {};
+  await expect
+    .poll(
+      async () => {
+        const [ta, tb] = await Promise.all([
+          opfsTree(a.page, a.folder),
+          opfsTree(b.page, b.folder),
+        ]);
+        last = ta;
+        return JSON.stringify(tb) === JSON.stringify(ta) ? 'same' : { a: ta, b: tb };
+      },
+      { timeout, intervals: [500] },
+    )
+    .toBe('same');
+  return last;
 }
 
 /** Renames (moves) a file inside the OPFS folder. */

@@ -9,7 +9,9 @@
  * is input like any other). Only the share's public id (its discovery key) reaches a tracker.
  */
 import { fromHex } from '../core/bytes';
-import { startRtcTracker, type RtcLink, type RtcPlatform } from './rtc-tracker';
+import type { RtcLink } from './rtc-link';
+import type { RtcTrackerOptions } from './rtc-options';
+import { startRtcTracker, type RtcPlatform } from './rtc-tracker';
 
 /** Trackers used at most, whatever the config lists. */
 const MAX_TRACKERS = 4;
@@ -17,6 +19,11 @@ const MAX_TRACKERS = 4;
 const MAX_LINKS = 16;
 /** A config that cannot be loaded is asked for again after this long. */
 const CONFIG_RETRY_MS = 30_000;
+/**
+ * After a connected peer is lost, announce again this soon (not at the tracker's interval of
+ * minutes): if the peer is still online, both sides meet again; at most once per this long.
+ */
+const REANNOUNCE_AFTER_LOSS_MS = 5_000;
 
 export interface NetConfig {
   readonly trackers: readonly string[];
@@ -35,18 +42,25 @@ export interface IntroducerOptions {
     channel: RTCDataChannel,
   ) => void;
   readonly onWarning?: (message: string) => void;
+  /** The tracker client (tests inject a fake); rtc-tracker.ts by default. */
+  readonly startTracker?: (options: RtcTrackerOptions) => Tracker;
+}
+
+interface Tracker {
+  announce(): void;
+  close(): void;
 }
 
 interface Joined {
   readonly wanted: () => boolean;
-  readonly trackers: { close(): void; announce(): void }[];
+  readonly trackers: Tracker[];
   readonly links: Map<number, RtcLink>;
   left: boolean;
 }
 
 export class PageIntroducer {
   private readonly shares = new Map<string, Joined>();
-  private config: Promise<NetConfig> | undefined;
+  private config: Promise<NetConfig | undefined> | undefined;
   private nextLink = 1;
 
   constructor(private readonly options: IntroducerOptions) {}
@@ -55,13 +69,7 @@ export class PageIntroducer {
     if (this.shares.has(share) || !/^[0-9a-f]{40}$/.test(share)) return;
     const joined: Joined = { wanted, trackers: [], links: new Map(), left: false };
     this.shares.set(share, joined);
-    void this.netConfig().then((config) => {
-      if (joined.left) return;
-      const peerId = crypto.getRandomValues(new Uint8Array(20));
-      for (const url of config.trackers) {
-        joined.trackers.push(this.track(share, joined, url, peerId, config.iceServers));
-      }
-    });
+    this.startTrackers(share, joined);
   }
 
   leave(share: string): void {
@@ -90,9 +98,11 @@ export class PageIntroducer {
     url: string,
     peerId: Uint8Array,
     iceServers: readonly RTCIceServer[],
-  ): { close(): void; announce(): void } {
+  ): Tracker {
     const ids = new Map<RtcLink, number>();
-    return startRtcTracker({
+    let again: ReturnType<typeof setTimeout> | undefined;
+    const start = this.options.startTracker ?? startRtcTracker;
+    const tracker = start({
       url,
       infoHash: fromHex(share),
       peerId,
@@ -109,17 +119,39 @@ export class PageIntroducer {
         const id = ids.get(link);
         ids.delete(link);
         if (id !== undefined) joined.links.delete(id);
+        if (again === undefined && !joined.left) {
+          again = setTimeout(() => {
+            again = undefined;
+            if (!joined.left) tracker.announce();
+          }, REANNOUNCE_AFTER_LOSS_MS);
+        }
       },
       onWarning: (message) => this.options.onWarning?.(message),
     });
+    return tracker;
   }
 
-  /** The config, loaded once; on failure no trackers now and another try later. */
-  private netConfig(): Promise<NetConfig> {
+  /** Starts the share's trackers once the config is in; if it cannot be loaded, tries later. */
+  private startTrackers(share: string, joined: Joined): void {
+    void this.netConfig().then((config) => {
+      if (joined.left) return;
+      if (!config) {
+        setTimeout(() => this.startTrackers(share, joined), CONFIG_RETRY_MS);
+        return;
+      }
+      const peerId = crypto.getRandomValues(new Uint8Array(20));
+      for (const url of config.trackers) {
+        joined.trackers.push(this.track(share, joined, url, peerId, config.iceServers));
+      }
+    });
+  }
+
+  /** The config, loaded once (undefined if it could not be: asked for again on the next call). */
+  private netConfig(): Promise<NetConfig | undefined> {
     this.config ??= this.options.loadConfig().then(parseNetConfig, () => {
-      setTimeout(() => (this.config = undefined), CONFIG_RETRY_MS);
-      this.options.onWarning?.('the server’s config could not be loaded: no trackers');
-      return { trackers: [], iceServers: [] };
+      this.config = undefined;
+      this.options.onWarning?.('the server’s config could not be loaded: no trackers yet');
+      return undefined;
     });
     return this.config;
   }

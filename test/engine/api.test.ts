@@ -62,6 +62,19 @@ describe('parseCommand', () => {
     expect(parseCommand({ ...imp, paths: ['a'], files: ['not a blob'] })).toBeUndefined();
     expect(parseCommand({ v: 1, type: 'leave', share: SHARE, request: -1 })).toBeUndefined();
   });
+
+  it('takes a data channel only with a link number, a side and a channel', () => {
+    // Node has no RTCDataChannel: the check falls back to the channel's shape.
+    const channel = { label: 'peerfold', readyState: 'connecting' };
+    const ok = { v: 1, type: 'channel', share: SHARE, link: 7, initiator: true, channel };
+    expect(parseCommand(ok)).toEqual(ok);
+    expect(parseCommand({ ...ok, link: -1 })).toBeUndefined();
+    expect(parseCommand({ ...ok, link: 1.5 })).toBeUndefined();
+    expect(parseCommand({ ...ok, initiator: 'yes' })).toBeUndefined();
+    expect(parseCommand({ ...ok, channel: undefined })).toBeUndefined();
+    expect(parseCommand({ ...ok, channel: { label: 'x' } })).toBeUndefined();
+    expect(parseCommand({ ...ok, share: 'x' })).toBeUndefined();
+  });
 });
 
 describe('parseEvent', () => {
@@ -79,5 +92,8 @@ describe('parseEvent', () => {
     ).toBeUndefined();
     expect(parseEvent({ v: 1, type: 'reply', request: 1, ok: true, blob: 'x' })).toBeUndefined();
     expect(parseEvent({ ...status, v: 0 })).toBeUndefined();
+    expect(parseEvent({ v: 1, type: 'link-ended', share: SHARE, link: 3 })).toBeDefined();
+    expect(parseEvent({ v: 1, type: 'link-ended', share: SHARE, link: '3' })).toBeUndefined();
+    expect(parseEvent({ v: 1, type: 'link-ended', share: 'x', link: 3 })).toBeUndefined();
   });
 });
