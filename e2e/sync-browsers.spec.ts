@@ -1,6 +1,8 @@
 // Two browsers in separate processes sync a folder over real WebRTC, introduced by the real
 // signaling server: B opens A's Read link and follows A's writes, edits, deletes and renames;
-// a 100 MiB file arrives intact. Folders are compared byte for byte (SHA-256 of every file).
+// the tracker learns the share's public id and nothing else. Folders are compared byte for
+// byte (SHA-256 of every file).
+import type { Page } from '@playwright/test';
 import { createShare, expect, expectSameFolder, fileRow, moveOpfsFile } from './sync-fixtures';
 import {
   openWithFolder,
@@ -10,14 +12,38 @@ import {
 } from './sync-fixtures';
 import { statusLine, test, writeOpfsFile } from './sync-fixtures';
 
+import { toHex } from '../src/core/bytes';
+import { discoveryKey, parseCapability } from '../src/core/capability';
+import { initCrypto } from '../src/core/crypto';
+
 const A = 'Folder A';
 const B = 'Folder B';
+
+/** Every WebSocket frame the page sends from now on (tracker announces, offers, answers). */
+function recordFrames(page: Page): string[] {
+  const frames: string[] = [];
+  page.on('websocket', (ws) => ws.on('framesent', (frame) => frames.push(String(frame.payload))));
+  return frames;
+}
+
+/** The info_hash of every announce: 20 chars, one byte each, as hex. */
+function announcedInfoHashes(frames: string[]): string[] {
+  const hashes = frames.map((f) => (JSON.parse(f) as { info_hash?: string }).info_hash ?? '');
+  return [
+    ...new Set(
+      hashes.map((h) =>
+        Array.from(h, (c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join(''),
+      ),
+    ),
+  ];
+}
 
 test('a Read browser receives the files, then follows edits, deletes and renames', async ({
   page,
   pageB,
 }) => {
   test.setTimeout(240_000);
+  const frames = [...[page, pageB].map(recordFrames)];
   await pickerGivesOpfsFolder(page, A);
   const links = await createShare(page, 'Two browsers');
   await page.getByRole('button', { name: 'Choose folder…' }).click();
@@ -58,4 +84,17 @@ test('a Read browser receives the files, then follows edits, deletes and renames
   expect(second['archive/big-renamed.bin']).toBe(first['big.bin']);
   expect(second['photos/beach.jpg']).toBeUndefined();
   await expect(fileRow(pageB, 'archive/big-renamed.bin')).toContainText('2.9 MB');
+
+  // What the tracker learned: the share's public id, never a capability or a key.
+  await initCrypto();
+  const cap = parseCapability(links.write.slice(links.write.indexOf('#') + 1));
+  const sent = frames.flat();
+  expect(sent.length).toBeGreaterThan(2);
+  expect(announcedInfoHashes(sent)).toEqual([toHex(discoveryKey(cap))]);
+  if (cap.role === 'store') throw new Error('the share was made with a Write link');
+  const keyAsChars = String.fromCharCode(...cap.readKey);
+  for (const frame of sent) {
+    for (const prefix of ['pfwrite1', 'pfread1', 'pfstore1']) expect(frame).not.toContain(prefix);
+    expect(frame).not.toContain(keyAsChars);
+  }
 });
