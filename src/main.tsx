@@ -93,6 +93,10 @@ engine.usePeers(
   new PageIntroducer({
     platform: { RTCPeerConnection, WebSocket },
     loadConfig: async () => {
+      // Offline (the app shell from the service worker), wait for the network: no failing fetch.
+      if (!navigator.onLine) {
+        await new Promise((resolve) => window.addEventListener('online', resolve, { once: true }));
+      }
       const response = await fetch('/config.json', { cache: 'no-cache' });
       if (!response.ok) throw new Error(`config: HTTP ${response.status}`);
       return (await response.json()) as unknown;
