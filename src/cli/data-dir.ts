@@ -4,7 +4,7 @@
  *
  *   device                       this data dir's device id (16 hex), made once
  *   shares/<discovery key hex>/  one per share:
- *     objects/  state/           the object store and the engine's state
+ *     packs/  state/             the object store (docs/STORAGE.md) and the engine's state
  *     share.json                 {version, role, dir}: never the capability
  *     status.json                written by a running `share` on every status change
  *     lock                       the pid of the `share` process running it

@@ -10,8 +10,8 @@ import { conflictOrigin } from '../core/conflict';
 import { iterate, treeKeys } from '../core/tree';
 import { shareId } from '../engine/marker';
 import { ShareState } from '../engine/share-state';
-import { FsObjectStore } from '../storage/fs-object-store';
 import { FsStateStore } from '../storage/fs-state-store';
+import { PackObjectStore } from '../storage/pack-object-store';
 import { parseCommand } from './args';
 import { loadCapability, readCapabilityText } from './capability-input';
 import { resolveDataDir, shareDir } from './data-dir';
@@ -58,12 +58,18 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   if (!(await stat(home).catch(() => undefined))) throw noState;
   const { root } = await new ShareState(new FsStateStore(join(home, 'state'))).loadLocal();
   if (!root) throw noState;
-  const ctxTree = { store: new FsObjectStore(home), keys: treeKeys(cap.readKey) };
+  // Read-only: a running `share` may be appending (objects reachable from `root` are written).
+  const store = await PackObjectStore.open(home, { readOnly: true });
+  const ctxTree = { store, keys: treeKeys(cap.readKey) };
   const files: ListedFile[] = [];
-  for await (const e of iterate(ctxTree, root)) {
-    if (e.deleted) continue;
-    const { path, kind, size, mtime, executable } = e;
-    files.push({ path, kind, size, mtime, executable, conflictOf: conflictOrigin(path) ?? null });
+  try {
+    for await (const e of iterate(ctxTree, root)) {
+      if (e.deleted) continue;
+      const { path, kind, size, mtime, executable } = e;
+      files.push({ path, kind, size, mtime, executable, conflictOf: conflictOrigin(path) ?? null });
+    }
+  } finally {
+    await store.close();
   }
   if (values.json) {
     ctx.stdout.write(`${JSON.stringify({ files })}\n`);

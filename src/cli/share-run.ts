@@ -11,9 +11,9 @@ import { shareId } from '../engine/marker';
 import { ShareEngine } from '../engine/share';
 import { watchShare } from '../engine/watch';
 import type { PeerAddress } from '../net/discovery';
-import { FsObjectStore } from '../storage/fs-object-store';
 import { FsStateStore } from '../storage/fs-state-store';
 import { NodeDrive } from '../storage/node-drive';
+import { PackObjectStore } from '../storage/pack-object-store';
 import { acquireLock, deviceId, ensureDir, readJson, readShareRecord } from './data-dir';
 import { shareDir, writeShareRecord } from './data-dir';
 import { runtimeError } from './errors';
@@ -77,15 +77,19 @@ export async function startShare(run: ShareRun): Promise<RunningShare> {
   let stopWatch: (() => void) | undefined;
   let network: Network | undefined;
   let engine: ShareEngine | undefined;
+  let store: PackObjectStore | undefined;
   const shutdown = async (): Promise<void> => {
     stopWatch?.();
     await network?.close().catch(() => undefined);
     if (engine) await settle(engine);
     await monitor?.stop();
+    await store?.close().catch(() => undefined); // its last writes, before the lock goes
     await lock.release();
   };
   try {
-    const opened = await openEngine(run, home, device);
+    // Opened only under the share's lock: the pack store allows one writer per directory.
+    store = await PackObjectStore.open(home);
+    const opened = await openEngine(run, home, device, store);
     engine = opened.engine;
     emit({
       event: 'started',
@@ -167,6 +171,7 @@ async function openEngine(
   run: ShareRun,
   home: string,
   device: string,
+  store: PackObjectStore,
 ): Promise<{ engine: ShareEngine; drive: NodeDrive | undefined }> {
   const cap = run.capability;
   const record = await readShareRecord(home);
@@ -175,8 +180,6 @@ async function openEngine(
       `this data dir already syncs this share with the folder ${record.dir}; use that folder, or another --data`,
     );
   }
-  const store = new FsObjectStore(home);
-  await store.cleanupTemp();
   const drive = run.dir ? await NodeDrive.open(run.dir) : undefined;
   const engine = new ShareEngine({
     capability: cap,

@@ -54,7 +54,7 @@ function receiving(status: ShareStatusView): string {
 /** Who this browser is connected to, or why nobody yet. */
 export function peersLine(status: ShareStatusView | undefined): string {
   const n = status?.peers ?? 0;
-  if (n > 0) return `${count(n, 'peer')} connected.`;
+  if (n > 0) return `Connected to ${count(n, 'peer')}:`;
   const handshaking = status?.peerList?.length ?? 0;
   if (handshaking > 0) return `Connecting to ${count(handshaking, 'peer')}…`;
   return 'No peers connected. Changes stay in this browser until another device with the link is online.';

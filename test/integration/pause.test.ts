@@ -9,6 +9,7 @@
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PackObjectStore } from '../../src/storage/pack-object-store';
 import type { CliEvent } from '../helpers/cli-process';
 import { snapshotFolder, writeFiles } from '../helpers/folders';
 import { Fixture, waitForSameTree, waitUpToDate, type Peer } from './peers';
@@ -21,18 +22,10 @@ afterEach(async () => {
 });
 
 async function storedBytes(peer: Peer): Promise<number> {
-  const objects = join(
-    peer.proc.events.find((e) => e.event === 'started')!.data as string,
-    'objects',
-  );
-  let total = 0;
-  for (const fan of await readdir(objects).catch(() => [] as string[])) {
-    if (fan === 'tmp') continue;
-    for (const name of await readdir(join(objects, fan)).catch(() => [] as string[])) {
-      total += (await stat(join(objects, fan, name))).size;
-    }
-  }
-  return total;
+  const data = peer.proc.events.find((e) => e.event === 'started')!.data as string;
+  const store = await PackObjectStore.open(data, { readOnly: true });
+  await store.close();
+  return store.storedBytes;
 }
 
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 120_000) {

@@ -6,9 +6,9 @@
  * destination folder half-written (polled every 20 ms throughout).
  */
 import { createHash } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PackObjectStore } from '../../src/storage/pack-object-store';
 import { bytesFor } from '../helpers/data';
 import { snapshotFolder, writeFiles } from '../helpers/folders';
 import { bytesReceived, Fixture, waitForSameTree, waitUpToDate, type Peer } from './peers';
@@ -25,17 +25,11 @@ afterEach(async () => {
   await fx?.cleanup();
 });
 
-/** Bytes of the verified objects in a data dir's object store (its temp folder left out). */
+/** Bytes of the objects in a data dir's pack store (as its index counts them). */
 async function storedBytes(shareData: string): Promise<number> {
-  const objects = join(shareData, 'objects');
-  let total = 0;
-  for (const fan of await readdir(objects).catch(() => [] as string[])) {
-    if (fan === 'tmp') continue;
-    for (const name of await readdir(join(objects, fan)).catch(() => [] as string[])) {
-      total += (await stat(join(objects, fan, name))).size;
-    }
-  }
-  return total;
+  const store = await PackObjectStore.open(shareData, { readOnly: true });
+  await store.close();
+  return store.storedBytes;
 }
 
 /** The share's folder inside a peer's data dir (from its `started` event). */

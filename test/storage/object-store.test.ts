@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { toHex } from '../../src/core/bytes';
 import { objectAddress } from '../../src/core/objects';
 import { FsObjectStore } from '../../src/storage/fs-object-store';
 import { MemoryObjectStore } from '../../src/storage/memory-object-store';
+import { PackObjectStore } from '../../src/storage/pack-object-store';
 import { bytesFor } from './drive-contract';
 import { objectStoreContract } from './object-store-contract';
 
@@ -23,10 +24,43 @@ async function fsHarness() {
   };
 }
 
+/** Flips a byte of the object's bytes inside the pack that holds its record. */
+async function corruptInPack(packs: string, address: Uint8Array): Promise<void> {
+  for (const name of (await readdir(packs)).filter((n) => n.endsWith('.pack'))) {
+    const at = (await readFile(join(packs, name))).indexOf(Buffer.from(address));
+    if (at < 0) continue;
+    const fh = await open(join(packs, name), 'r+');
+    try {
+      const byte = Buffer.alloc(1);
+      await fh.read(byte, 0, 1, at + address.length);
+      byte[0] = byte[0]! ^ 0xff;
+      await fh.write(byte, 0, 1, at + address.length);
+    } finally {
+      await fh.close();
+    }
+    return;
+  }
+  throw new Error('no record of this address in any pack');
+}
+
+async function packHarness() {
+  const dir = await mkdtemp(join(tmpdir(), 'peerfold-packs-'));
+  const store = await PackObjectStore.open(dir);
+  return {
+    store,
+    corrupt: (a: Uint8Array) => corruptInPack(join(dir, 'packs'), a),
+    cleanup: async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 objectStoreContract('memory', () =>
   Promise.resolve({ store: new MemoryObjectStore(), cleanup: () => Promise.resolve() }),
 );
 objectStoreContract('fs', fsHarness, { corruptible: true });
+objectStoreContract('pack', packHarness, { corruptible: true });
 
 describe('FsObjectStore', () => {
   it('fans objects out as objects/ab/cdef... and cleans temporary files', async () => {
