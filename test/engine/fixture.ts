@@ -9,6 +9,9 @@ import type { ObjectStore } from '../../src/core/ports';
 import { buildTree, iterate, treeKeys, type TreeContext } from '../../src/core/tree';
 import { MemoryDrive } from '../../src/storage/memory-drive';
 import { MemoryObjectStore } from '../../src/storage/memory-object-store';
+import { MemoryStateStore } from '../../src/storage/memory-state-store';
+import type { Capability } from '../../src/core/capability';
+import { ShareEngine } from '../../src/engine/share';
 import { comparePaths } from '../../src/core/path';
 
 export const DEVICE = '0123456789abcdef';
@@ -117,4 +120,27 @@ export async function snapshot(drive: MemoryDrive): Promise<Record<string, strin
     }
   }
   return out;
+}
+
+/**
+ * A started ShareEngine over an in-memory folder holding `files` (marker made) and in-memory
+ * stores, with a random device id: one peer for the network tests in Node and in Chromium.
+ */
+export async function memoryPeer(
+  capability: Capability,
+  files: Record<string, Uint8Array> = {},
+): Promise<{ engine: ShareEngine; drive: MemoryDrive }> {
+  const drive = new MemoryDrive({ now: () => T0 });
+  await drive.createMarker();
+  for (const [path, bytes] of Object.entries(files)) await put(drive, path, bytes);
+  const engine = new ShareEngine({
+    capability,
+    drive,
+    store: new MemoryObjectStore(),
+    state: new MemoryStateStore(),
+    device: toHex(crypto.getRandomValues(new Uint8Array(8))),
+    now: () => T0,
+  });
+  await engine.start();
+  return { engine, drive };
 }

@@ -7,25 +7,15 @@
  */
 import Client from 'bittorrent-tracker/client';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-// @ts-expect-error -- simple-peer ships no types; the test sees it through WebRtcPeer below.
-import SimplePeer from '@thaunknown/simple-peer/lite.js';
 import { createShare, discoveryKey, type Capability } from '../../src/core/capability';
-import { ShareEngine } from '../../src/engine/share';
+import type { ShareEngine } from '../../src/engine/share';
 import { channelByteStream } from '../../src/net/channel-stream';
 import type { EndKind } from '../../src/net/extension';
 import { attachStream, type ByteStream } from '../../src/net/stream-peer';
 import type { WebRtcPeer } from '../../src/net/channel-stream';
-import { MemoryDrive } from '../../src/storage/memory-drive';
-import { MemoryObjectStore } from '../../src/storage/memory-object-store';
-import { MemoryStateStore } from '../../src/storage/memory-state-store';
-import { put, snapshot, T0 } from '../engine/fixture';
-
-type SignallingPeer = WebRtcPeer & {
-  signal(data: unknown): void;
-  on(event: 'signal', listener: (data: unknown) => void): unknown;
-};
-type PeerClass = new (options: { initiator: boolean }) => SignallingPeer;
-const Peer = SimplePeer as unknown as PeerClass;
+import type { MemoryDrive } from '../../src/storage/memory-drive';
+import { snapshot, memoryPeer } from '../engine/fixture';
+import { peerPair } from './simple-peer-pair';
 
 interface Node {
   engine: ShareEngine;
@@ -38,36 +28,8 @@ const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((clean) => clean()));
 
 async function node(cap: Capability, files: Record<string, Uint8Array> = {}): Promise<Node> {
-  const drive = new MemoryDrive({ now: () => T0 });
-  await drive.createMarker();
-  for (const [path, bytes] of Object.entries(files)) await put(drive, path, bytes);
-  const engine = new ShareEngine({
-    capability: cap,
-    drive,
-    store: new MemoryObjectStore(),
-    state: new MemoryStateStore(),
-    device: crypto.getRandomValues(new Uint32Array(2)).join('').padEnd(16, '0').slice(0, 16),
-    now: () => T0,
-  });
-  await engine.start();
+  const { engine, drive } = await memoryPeer(cap, files);
   return { engine, drive, ends: [], opened: false };
-}
-
-/** Two simple-peer instances connected to each other in this page; resolves once both are open. */
-async function peerPair(): Promise<[SignallingPeer, SignallingPeer]> {
-  const a = new Peer({ initiator: true });
-  const b = new Peer({ initiator: false });
-  cleanups.push(() => [a, b].forEach((p) => p.destroy()));
-  a.on('signal', (data) => b.signal(data));
-  b.on('signal', (data) => a.signal(data));
-  // Nothing may be written before both channels are open (DESIGN.md section 11).
-  const connected = (p: SignallingPeer) =>
-    new Promise<void>((resolve, reject) => {
-      p.once('connect', resolve);
-      p.on('error', reject);
-    });
-  await Promise.all([connected(a), connected(b)]);
-  return [a, b];
 }
 
 function attach(n: Node, cap: Capability, stream: ByteStream, initiator: boolean) {
@@ -102,7 +64,9 @@ describe('Peerfold wire over a browser data channel', () => {
       'empty.txt': new Uint8Array(0),
     });
     const b = await node(cap);
-    const [pa, pb] = await peerPair();
+    const [pa, pb] = await peerPair((pair) =>
+      cleanups.push(() => pair.forEach((p) => p.destroy())),
+    );
     attach(a, cap, channelByteStream(pa), true);
     attach(b, cap, channelByteStream(pb), false);
 
@@ -118,7 +82,9 @@ describe('Peerfold wire over a browser data channel', () => {
     const cap = createShare();
     const a = await node(cap, { 'x.txt': new TextEncoder().encode('x') });
     const b = await node(cap);
-    const [pa, pb] = await peerPair();
+    const [pa, pb] = await peerPair((pair) =>
+      cleanups.push(() => pair.forEach((p) => p.destroy())),
+    );
     const attachedA = attach(a, cap, channelByteStream(pa), true);
     attach(b, cap, channelByteStream(pb), false);
     await until(() => a.opened && b.opened);

@@ -12,15 +12,13 @@ import {
   formatCapability,
   type Capability,
 } from '../../src/core/capability';
-import { ShareEngine } from '../../src/engine/share';
+import type { ShareEngine } from '../../src/engine/share';
 import { CHANNEL_PIECE_BYTES } from '../../src/net/channel-stream';
 import { DATA_CHANNEL_LOW_WATER_BYTES, openDataChannel } from '../../src/net/data-channel-stream';
 import type { EndKind } from '../../src/net/extension';
 import { attachStream, type ByteStream } from '../../src/net/stream-peer';
-import { MemoryDrive } from '../../src/storage/memory-drive';
-import { MemoryObjectStore } from '../../src/storage/memory-object-store';
-import { MemoryStateStore } from '../../src/storage/memory-state-store';
-import { put, snapshot, T0 } from '../engine/fixture';
+import type { MemoryDrive } from '../../src/storage/memory-drive';
+import { snapshot, T0, memoryPeer } from '../engine/fixture';
 import type { WorkerCommand, WorkerReport } from './data-channel-worker.fixture';
 
 interface Node {
@@ -43,18 +41,7 @@ function randomBytes(length: number): Uint8Array {
 }
 
 async function node(cap: Capability, files: Record<string, Uint8Array> = {}): Promise<Node> {
-  const drive = new MemoryDrive({ now: () => T0 });
-  await drive.createMarker();
-  for (const [path, bytes] of Object.entries(files)) await put(drive, path, bytes);
-  const engine = new ShareEngine({
-    capability: cap,
-    drive,
-    store: new MemoryObjectStore(),
-    state: new MemoryStateStore(),
-    device: crypto.getRandomValues(new Uint32Array(2)).join('').padEnd(16, '0').slice(0, 16),
-    now: () => T0,
-  });
-  await engine.start();
+  const { engine, drive } = await memoryPeer(cap, files);
   return { engine, drive, ends: [], opened: false };
 }
 

@@ -5,23 +5,13 @@
  * instances signalling each other directly) wrapped by channelByteStream.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-// @ts-expect-error -- simple-peer ships no types; the test sees it through SignallingPeer below.
-import SimplePeer from '@thaunknown/simple-peer/lite.js';
 import { createShare, discoveryKey, type Capability } from '../../src/core/capability';
-import { ShareEngine } from '../../src/engine/share';
-import { channelByteStream, type WebRtcPeer } from '../../src/net/channel-stream';
+import type { ShareEngine } from '../../src/engine/share';
+import { channelByteStream } from '../../src/net/channel-stream';
 import { Swarm, type PeerEvent } from '../../src/net/swarm';
-import { MemoryDrive } from '../../src/storage/memory-drive';
-import { MemoryObjectStore } from '../../src/storage/memory-object-store';
-import { MemoryStateStore } from '../../src/storage/memory-state-store';
-import { put, snapshot, T0 } from '../engine/fixture';
-
-type SignallingPeer = WebRtcPeer & {
-  signal(data: unknown): void;
-  on(event: 'signal', listener: (data: unknown) => void): unknown;
-};
-type PeerClass = new (options: { initiator: boolean }) => SignallingPeer;
-const Peer = SimplePeer as unknown as PeerClass;
+import type { MemoryDrive } from '../../src/storage/memory-drive';
+import { peerPair } from './simple-peer-pair';
+import { put, snapshot, memoryPeer } from '../engine/fixture';
 
 interface Node {
   engine: ShareEngine;
@@ -37,18 +27,7 @@ afterEach(async () => {
 });
 
 async function node(cap: Capability, files: Record<string, Uint8Array> = {}): Promise<Node> {
-  const drive = new MemoryDrive({ now: () => T0 });
-  await drive.createMarker();
-  for (const [path, bytes] of Object.entries(files)) await put(drive, path, bytes);
-  const engine = new ShareEngine({
-    capability: cap,
-    drive,
-    store: new MemoryObjectStore(),
-    state: new MemoryStateStore(),
-    device: crypto.getRandomValues(new Uint32Array(2)).join('').padEnd(16, '0').slice(0, 16),
-    now: () => T0,
-  });
-  await engine.start();
+  const { engine, drive } = await memoryPeer(cap, files);
   const events: PeerEvent[] = [];
   const warnings: string[] = [];
   const swarm = await Swarm.start({
@@ -63,26 +42,9 @@ async function node(cap: Capability, files: Record<string, Uint8Array> = {}): Pr
   return { engine, drive, swarm, events, warnings };
 }
 
-/** Two simple-peer instances connected to each other in this page; resolves once both are open. */
-async function peerPair(): Promise<[SignallingPeer, SignallingPeer]> {
-  const a = new Peer({ initiator: true });
-  const b = new Peer({ initiator: false });
-  cleanups.push(() => [a, b].forEach((p) => p.destroy()));
-  a.on('signal', (data) => b.signal(data));
-  b.on('signal', (data) => a.signal(data));
-  // Nothing may be written before both channels are open (DESIGN.md section 11).
-  const connected = (p: SignallingPeer) =>
-    new Promise<void>((resolve, reject) => {
-      p.once('connect', resolve);
-      p.on('error', reject);
-    });
-  await Promise.all([connected(a), connected(b)]);
-  return [a, b];
-}
-
 /** A data channel pair between two swarms: `a` made the offer, so it is the initiator. */
 async function join(a: Node, b: Node): Promise<{ closed: () => boolean }> {
-  const [pa, pb] = await peerPair();
+  const [pa, pb] = await peerPair((pair) => cleanups.push(() => pair.forEach((p) => p.destroy())));
   const sa = channelByteStream(pa);
   const sb = channelByteStream(pb);
   let closedStreams = 0;

@@ -3,14 +3,12 @@
  * 127.0.0.1 with port 0. Every swarm started here is closed by `closeAll` (call it in afterEach).
  */
 import { createShare, discoveryKey, type Capability } from '../../src/core/capability';
-import { ShareEngine } from '../../src/engine/share';
+import type { ShareEngine } from '../../src/engine/share';
 import { startSwarm } from '../../src/net/node-swarm';
 import type { AttachSession } from '../../src/net/stream-peer';
 import type { PeerEvent, Swarm, SwarmOptions } from '../../src/net/swarm';
-import { MemoryDrive } from '../../src/storage/memory-drive';
-import { MemoryObjectStore } from '../../src/storage/memory-object-store';
-import { MemoryStateStore } from '../../src/storage/memory-state-store';
-import { put, snapshot, T0 } from '../engine/fixture';
+import type { MemoryDrive } from '../../src/storage/memory-drive';
+import { snapshot, memoryPeer } from '../engine/fixture';
 
 export interface SwarmPeer {
   engine: ShareEngine;
@@ -34,18 +32,7 @@ export async function swarmPeer(
   options: Partial<SwarmOptions> = {},
   files: Record<string, Uint8Array> = {},
 ): Promise<SwarmPeer> {
-  const drive = new MemoryDrive({ now: () => T0 });
-  await drive.createMarker();
-  for (const [path, bytes] of Object.entries(files)) await put(drive, path, bytes);
-  const engine = new ShareEngine({
-    capability: cap,
-    drive,
-    store: new MemoryObjectStore(),
-    state: new MemoryStateStore(),
-    device: Math.random().toString(16).slice(2, 10).padEnd(16, '0'),
-    now: () => T0,
-  });
-  await engine.start();
+  const { engine, drive } = await memoryPeer(cap, files);
   const p = { engine, drive, sessions: 0, events: [], warnings: [] } as unknown as SwarmPeer;
   const attach: AttachSession = (send, events) => {
     p.sessions++;
