@@ -14,14 +14,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { format, resolveConfig } from 'prettier';
 import type { BenchCase } from './lib/case';
+import { closeAllBrowsers } from './lib/chromium';
 import { performanceDoc } from './lib/doc';
 import { stopAllProcs } from './lib/proc';
 import { markdown, runInfo, table, type Results } from './lib/report';
 
 const HELP = `usage: npm run bench -- [--quick] [--only CASE,...] [--files N] [--scale F] [--profile] [--no-doc]
-  --quick     smaller sizes (a run under 3 minutes); no 1 GiB memory case
+  --quick     smaller sizes (a run under 3 minutes): no 1 GiB Node memory case, the WebRTC
+              rows with 4 MiB beside the raw data channel only, Chromium's memory with 8 MiB
   --files N   the scale case's folder holds N files (default 100 000, quick 2 000)
-  --only      run these cases only (names: throughput, delta, scale, first-peer, memory)
+  --only      run these cases only (names: throughput, throughput-webrtc, throughput-chromium,
+              throughput-chromium-node, delta, scale, first-peer, memory, memory-chromium)
   --scale F   multiply data sizes and file counts by F (development; never written to the doc)
   --profile   Peerfold processes write CPU profiles (node --cpu-prof) to bench/results/profiles
   --no-doc    do not rewrite docs/PERFORMANCE.md after a full run`;
@@ -85,13 +88,13 @@ async function main(): Promise<number> {
         const error = e instanceof Error ? e.message : String(e);
         results.failures.push({ case: c.name, error });
         log(`${c.name} FAILED: ${error}`);
-        await stopAllProcs();
+        await Promise.all([stopAllProcs(), closeAllBrowsers()]);
       } finally {
         await rm(caseTmp, { recursive: true, force: true });
       }
     }
   } finally {
-    await stopAllProcs();
+    await Promise.all([stopAllProcs(), closeAllBrowsers()]);
     await rm(tmp, { recursive: true, force: true });
   }
   info.wallSeconds = (performance.now() - started) / 1000;
@@ -115,7 +118,10 @@ async function main(): Promise<number> {
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void stopAllProcs().finally(() => process.exit(130)));
+  process.once(
+    signal,
+    () => void Promise.all([stopAllProcs(), closeAllBrowsers()]).finally(() => process.exit(130)),
+  );
 }
 main().then(
   (code) => process.exit(code),

@@ -6,7 +6,7 @@
 import { randomFillSync } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { describeDiff, snapshotFolder } from '../../test/helpers/folders';
+import { describeDiff, snapshotFolder, type FolderSnapshot } from '../../test/helpers/folders';
 import { MiB } from './case';
 
 /** Writes `size` random bytes to `file` in 1 MiB pieces (never the whole file in memory). */
@@ -26,16 +26,29 @@ export async function writeRandomFile(file: string, size: number): Promise<void>
   }
 }
 
+/** A file to write: its path below the folder (with `/`) and its size. */
+export interface PlannedFile {
+  readonly path: string;
+  readonly size: number;
+}
+
 /**
- * `count` random files totalling about `total` bytes under `root`, spread over folders of at
- * most 100 files, sizes varying from half to one and a half times the mean.
+ * `count` files totalling about `total` bytes, spread over folders of at most 100 files, sizes
+ * varying from half to one and a half times the mean (the same plan on disk and in a browser).
  */
-export async function writeRandomTree(root: string, count: number, total: number): Promise<number> {
+export function treePlan(count: number, total: number): PlannedFile[] {
   const mean = total / count;
+  return Array.from({ length: count }, (_, i) => ({
+    path: `d${Math.floor(i / 100)}/f${i}.bin`,
+    size: Math.round(mean * (0.5 + ((i * 7919) % count) / count)),
+  }));
+}
+
+/** `treePlan(count, total)` written as random files under `root`; returns the bytes written. */
+export async function writeRandomTree(root: string, count: number, total: number): Promise<number> {
   let written = 0;
-  for (let i = 0; i < count; i++) {
-    const size = Math.round(mean * (0.5 + ((i * 7919) % count) / count));
-    await writeRandomFile(join(root, `d${Math.floor(i / 100)}`, `f${i}.bin`), size);
+  for (const { path, size } of treePlan(count, total)) {
+    await writeRandomFile(join(root, path), size);
     written += size;
   }
   return written;
@@ -48,4 +61,12 @@ export async function assertSameTree(a: string, b: string, what: string): Promis
     throw new Error(`${what}: the trees differ after the run: ${describeDiff(sa, sb)}`);
   }
   if (Object.keys(sa).length === 0) throw new Error(`${what}: the source tree is empty`);
+}
+
+/** Throws unless `dir` holds exactly `want` (a snapshot: of a folder, or e2e's opfsTree). */
+export async function assertTreeIs(dir: string, want: FolderSnapshot, what: string): Promise<void> {
+  const got = await snapshotFolder(dir);
+  if (JSON.stringify(got) !== JSON.stringify(want)) {
+    throw new Error(`${what}: the trees differ after the run: ${describeDiff(want, got)}`);
+  }
 }

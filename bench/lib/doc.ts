@@ -12,9 +12,10 @@ both figures alike. DESIGN.md section 9 sets the targets. \`npm run bench -- --q
 sizes, no 1 GiB case, under 3 minutes) is for a quick check; only a full run rewrites this
 file. Every run also writes \`bench/results/<date>.json\` and \`.md\` (not committed).
 
-Options: \`--only throughput,delta,scale,first-peer,memory\`, \`--files N\` (the scale case's
-folder size), \`--scale F\` (all sizes times F, for development), \`--profile\` (every Peerfold
-process writes a CPU profile to \`bench/results/profiles/\`; \`node --import tsx
+Options: \`--only CASE,...\` (throughput, throughput-webrtc, throughput-chromium,
+throughput-chromium-node, delta, scale, first-peer, memory, memory-chromium), \`--files N\` (the
+scale case's folder size), \`--scale F\` (all sizes times F, for development), \`--profile\` (every
+Peerfold process writes a CPU profile to \`bench/results/profiles/\`; \`node --import tsx
 bench/profile-top.ts FILE\` lists its hot spots), \`--no-doc\`.
 
 ## How each row is measured
@@ -51,10 +52,28 @@ root is recorded only once the folder holds it); every tree is then compared fil
   wire.
 - **Memory**: peak resident set size (VmHWM in /proc) of sender and receiver syncing a 1 GiB
   file, beside the file's size.
-
-The WebRTC paths (Node <-> Node, Chromium <-> Chromium, Chromium <-> Node) get their rows as new
-cases in \`bench/cases/\` (one file each, exporting \`{ name, run(ctx) }\`) when they exist; no row
-is printed for a path that was not measured.
+- **Throughput over WebRTC** (the same data sets; every pair introduced by the real signaling
+  server's tracker on loopback): **Node-Node**, two \`peerfold share --webrtc-only\` processes
+  (node-datachannel); **Chromium-Chromium**, the built app in two browser processes (a share
+  made on the sender's page over an origin-private folder holding the data, written inside the
+  page; its Read link opened in a fresh browser on an empty folder); **Chromium-Node**, the app
+  sending to a \`peerfold share --webrtc-only\` process given the Read link (Chromium sends:
+  WebTorrent cannot go from Node to its browser build here, the data channel never opens). A
+  browser receiver is done when its status line reads "Up to date · 1 peer connected" and its
+  folder holds every file at full size (polled every 100 ms), then checked byte for byte; a
+  browser's first peer is the status line's first connected peer. Figures run from the first
+  peer. References between the same two endpoints, one after the other in the same run: the
+  **raw data channel**, one ordered reliable channel (a plain RTCPeerConnection in the page,
+  node-datachannel's polyfill in Node, signalled through the harness) carrying the same files
+  from folder to folder in 64 KiB messages with \`bufferedAmount\` backpressure (1 MiB high,
+  256 KiB low); **WebTorrent** over WebRTC (the \`webtorrent\` package with node-datachannel in
+  Node, its own browser build in Chromium, through the same tracker; the browser downloader
+  keeps the files in its default OPFS store). \`--quick\` runs 4 MiB in 20 files beside the raw
+  channel only.
+- **Memory in Chromium**: the peak JavaScript memory (DevTools \`Runtime.getHeapUsage\`: heap
+  plus ArrayBuffer backing stores, summed over the workers, sampled every 250 ms) of a browser
+  sending a 1 GiB file (from before its scan) and of a fresh browser receiving it (the app in
+  both, over WebRTC), beside the file's size; \`--quick\`: 8 MiB, with no target.
 
 ## Latest full run
 `;

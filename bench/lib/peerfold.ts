@@ -39,21 +39,27 @@ export interface ShareOptions {
   readonly data: string;
   /** `host:port` to dial. */
   readonly peer?: string;
+  /** A ws:// tracker: the share meets peers over WebRTC only (--webrtc-only), through it. */
+  readonly webrtcTracker?: string;
   /** Write a CPU profile (node --cpu-prof) into this folder on exit. */
   readonly profileDir?: string;
 }
 
-/** Starts `peerfold share --json` on loopback with DHT and LAN discovery off. */
+/**
+ * Starts `peerfold share --json` on loopback with DHT and LAN discovery off (or, given a
+ * `webrtcTracker`, with WebRTC through it as its only transport).
+ */
 export function startShare(o: ShareOptions): Proc {
   // --cpu-prof is refused in NODE_OPTIONS: it goes before the script.
   const profile = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
   const args = [...profile, BIN, 'share', '--dir', o.dir, '--data', o.data, '--json'];
-  args.push('--no-dht', '--no-lsd', '--host', '127.0.0.1');
+  if (o.webrtcTracker) args.push('--webrtc-only', '--tracker', o.webrtcTracker);
+  else args.push('--no-dht', '--no-lsd', '--host', '127.0.0.1');
   if (o.peer) args.push('--peer', o.peer);
   return new Proc(o.name, args, { PEERFOLD_ID: o.capability });
 }
 
-const isUpToDate = (e: Record<string, unknown>): boolean =>
+export const isUpToDate = (e: Record<string, unknown>): boolean =>
   e.event === 'status' && e.state === 'up-to-date' && typeof e.root === 'string';
 
 /** A running sender: its port and the root it publishes. */

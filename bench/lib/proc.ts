@@ -33,6 +33,7 @@ export class Proc {
     readonly name: string,
     args: readonly string[],
     env: Record<string, string | undefined> = {},
+    { stdin = false }: { stdin?: boolean } = {},
   ) {
     const childEnv: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env))
@@ -41,8 +42,9 @@ export class Proc {
     this.spawnedAt = performance.now();
     this.child = spawn(process.execPath, args, {
       env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
+    this.child.stdin?.on('error', () => undefined); // a child gone before reading it
     this.child.stdout!.setEncoding('utf8').on('data', (c: string) => this.onStdout(c));
     this.child.stderr!.setEncoding('utf8').on('data', (c: string) => {
       this.stderr = (this.stderr + c).slice(-4000);
@@ -79,6 +81,12 @@ export class Proc {
         });
       });
     }
+  }
+
+  /** One line to the child's stdin (a Proc made with `stdin: true`), e.g. a signalling message. */
+  send(message: unknown): void {
+    if (!this.child.stdin) throw new Error(`${this.name}: started without stdin`);
+    this.child.stdin.write(`${JSON.stringify(message)}\n`);
   }
 
   /** Peak resident set size so far (bytes), from /proc/<pid>/status; kept after exit. */

@@ -8,26 +8,14 @@
  *   node --import tsx raw-tcp-peer.ts fetch DIR PORT    prints connected, then done {bytes}
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
+import { listFiles } from './raw-protocol';
 
 const say = (event: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify(event)}\n`);
 };
-
-async function listFiles(root: string, dir = root): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
-    a.name < b.name ? -1 : 1,
-  )) {
-    if (entry.name.startsWith('.')) continue; // the .peerfold marker
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await listFiles(root, full)));
-    else if (entry.isFile()) out.push(relative(root, full));
-  }
-  return out;
-}
 
 const write = (socket: Socket, bytes: Uint8Array): Promise<void> =>
   new Promise((resolve) => (socket.write(bytes) ? resolve() : socket.once('drain', resolve)));

@@ -1,0 +1,117 @@
+/**
+ * Peerfold in Chromium as a person uses it, through e2e's helpers: the built app served by the
+ * real signaling server, a share made on the page (createShare), an origin-private folder handed
+ * over through the folder picker's code path (pickerGivesOpfsFolder), a link opened in another
+ * browser process. The harness reads only what the page shows: the status line, the peers line
+ * ("1 peer connected.", whatever the status line says meanwhile) and the counts.
+ *
+ * A receiver is done at the first moment its status line reads "Up to date · 1 peer connected"
+ * while its folder holds every file at its full size (polled every POLL_MS); the byte-for-byte
+ * check (SHA-256 of every file) follows and fails the case on a difference.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Locator, Page } from 'playwright';
+import { createShare, pickerGivesOpfsFolder, statusLine } from '../../e2e/sync-fixtures';
+import type { BenchBrowser } from './chromium';
+import { assertOpfsTree, opfsSizes, sameSizes, sizesOf } from './opfs';
+
+const POLL_MS = 100;
+/** A receiver with no peer this long after opening the link fails the case. */
+const CONNECT_MS = 90_000;
+const DONE = 'Up to date · 1 peer connected';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** An element's text now, '' while it is not there (never waits for it). */
+const textOf = async (l: Locator): Promise<string> => (await l.allTextContents())[0] ?? '';
+const peersLine = (page: Page): Locator => page.locator('.peers-line');
+
+export interface Links {
+  readonly write: string;
+  readonly read: string;
+  readonly store: string;
+}
+
+export interface AppOptions {
+  /** Called with the app's page as soon as it exists (e.g. to sample its memory). */
+  readonly onPage?: (page: Page) => Promise<void>;
+  /** A receiver's: called once it is done, before its folder is read back to be checked. */
+  readonly onDone?: () => Promise<void>;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * A share made on a new page of `browser` over the OPFS folder `folder` (already holding the
+ * data): returns once its first scan is published (status up to date, counts showing `files`).
+ */
+export async function appSender(
+  browser: BenchBrowser,
+  folder: string,
+  files: number,
+  { onPage, timeoutMs = 1_800_000 }: AppOptions = {},
+): Promise<{ page: Page; links: Links; scanMs: number }> {
+  const page = await browser.page();
+  await onPage?.(page);
+  await pickerGivesOpfsFolder(page, folder);
+  const links = await createShare(page, 'Bench');
+  const started = performance.now();
+  await page.getByRole('button', { name: 'Choose folder…' }).click();
+  const counted = new RegExp(`^${files} files?\\b`);
+  for (const deadline = started + timeoutMs; ; await sleep(250)) {
+    const [status, counts] = await Promise.all([
+      textOf(statusLine(page)),
+      textOf(page.locator('.counts')),
+    ]);
+    if (status.startsWith('Up to date') && counted.test(counts)) {
+      return { page, links, scanMs: performance.now() - started };
+    }
+    browser.assertNoErrors();
+    if (performance.now() > deadline) {
+      throw new Error(`browser sender: not scanned in ${timeoutMs} ms: ${status} / ${counts}`);
+    }
+  }
+}
+
+export interface AppReceive {
+  readonly page: Page;
+  /** performance.now() before the link was opened. */
+  readonly startedAt: number;
+  /** performance.now() when the peers line first counted a connected peer. */
+  readonly connectedAt: number;
+  readonly doneAt: number;
+}
+
+/**
+ * Opens `link` on a new page of `browser` (a fresh browser process), gives it the empty OPFS
+ * folder `folder`, and waits until it holds `want` (e2e's opfsTree of the sender's folder).
+ */
+export async function appReceive(
+  browser: BenchBrowser,
+  link: string,
+  folder: string,
+  want: Record<string, string>,
+  { onPage, onDone, timeoutMs = 1_800_000 }: AppOptions = {},
+): Promise<AppReceive> {
+  const page = await browser.page();
+  await onPage?.(page);
+  await pickerGivesOpfsFolder(page, folder);
+  const wantSizes = sizesOf(want);
+  const startedAt = performance.now();
+  await page.goto(link);
+  await page.getByText('Share added.').waitFor();
+  await page.getByRole('button', { name: 'Choose folder…' }).click();
+  let connectedAt: number | undefined;
+  for (const deadline = startedAt + timeoutMs; ; await sleep(POLL_MS)) {
+    const at = performance.now();
+    const [status, peers] = await Promise.all([textOf(statusLine(page)), textOf(peersLine(page))]);
+    if (connectedAt === undefined && /\bpeers? connected/.test(peers)) connectedAt = at;
+    if (status === DONE && sameSizes(await opfsSizes(page, folder), wantSizes)) {
+      await onDone?.();
+      await assertOpfsTree(page, folder, want, 'Peerfold in Chromium');
+      return { page, startedAt, connectedAt: connectedAt ?? at, doneAt: at };
+    }
+    browser.assertNoErrors();
+    if (connectedAt === undefined && at > startedAt + CONNECT_MS) {
+      throw new Error(`browser receiver: no peer within ${CONNECT_MS} ms: ${status}`);
+    }
+    if (at > deadline) throw new Error(`browser receiver: not done in ${timeoutMs} ms: ${status}`);
+  }
+}
