@@ -31,6 +31,7 @@ const throughputChromium: BenchCase = {
     const server = await startAppServer(true, ctx.tmp);
     const fresh = (label: string) => BenchBrowser.launch(label, server.url);
     const rows: Row[] = [];
+    const log = (m: string) => ctx.log(m);
     try {
       for (const set of rtcDataSets(ctx)) {
         const sender = await fresh('sender');
@@ -50,11 +51,11 @@ const throughputChromium: BenchCase = {
             rawRtc(pageRawSender(sender, SENT), await pageRawReceiver(await fresh('raw'), want)),
           );
           const pf = await run('peerfold', async () => {
-            const app = await appSender(sender, SENT, set.files.length);
+            const app = await appSender(sender, SENT, set.files.length, { log });
             ctx.log(`  sender scanned in ${(app.scanMs / 1000).toFixed(1)} s`);
             const receiver = await fresh('receiver');
             try {
-              const r = await appReceive(receiver, app.links.read, 'Received', want);
+              const r = await appReceive(receiver, app.links.read, 'Received', want, { log });
               return {
                 connectMs: r.connectedAt - r.startedAt,
                 fromConnectMs: r.doneAt - r.connectedAt,

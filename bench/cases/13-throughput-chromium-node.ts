@@ -60,7 +60,9 @@ const throughputChromiumNode: BenchCase = {
             rawRtc(pageRawSender(sender, SENT), nodeRawReceiver(dst, want)),
           );
           const pf = await run('peerfold', async (dst) => {
-            const app = await appSender(sender, SENT, set.files.length);
+            const app = await appSender(sender, SENT, set.files.length, {
+              log: (m) => ctx.log(m),
+            });
             ctx.log(`  sender scanned in ${(app.scanMs / 1000).toFixed(1)} s`);
             const folder = join(dst, 'folder');
             await mkdir(folder);

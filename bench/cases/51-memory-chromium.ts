@@ -38,12 +38,14 @@ const memoryChromium: BenchCase = {
       ctx.log(' sender scan');
       const app = await appSender(sender, FOLDER, 1, {
         onPage: async (page) => void (samplers.sender = await HeapSampler.start(sender, page)),
+        log: (m) => ctx.log(m),
       });
       ctx.log(`  scanned in ${(app.scanMs / 1000).toFixed(1)} s; receiving`);
       const fresh = await BenchBrowser.launch('receiver', server.url);
       receiver = fresh;
       const r = await appReceive(fresh, app.links.read, FOLDER, want, {
         onPage: async (page) => void (samplers.receiver = await HeapSampler.start(fresh, page)),
+        log: (m) => ctx.log(m),
         onDone: async () => {
           peaks.receiver = await samplers.receiver!.stop();
           peaks.sender = await samplers.sender!.stop();

@@ -18,6 +18,32 @@ import { assertOpfsTree, opfsSizes, sameSizes, sizesOf } from './opfs';
 const POLL_MS = 100;
 /** A receiver with no peer this long after opening the link fails the case. */
 const CONNECT_MS = 90_000;
+/** A page whose status line (progress included) stays the same this long is stuck. */
+const STALL_MS = 300_000;
+
+/** Status lines go to the progress log this often during a long wait. */
+const LOG_EVERY_MS = 30_000;
+
+/**
+ * Called with the status line at every poll: logs it every LOG_EVERY_MS, and throws when it has
+ * not changed for STALL_MS.
+ */
+function statusWatch(who: string, log?: (m: string) => void): (text: string) => void {
+  let last = '';
+  let since = performance.now();
+  let logged = since;
+  return (text) => {
+    const now = performance.now();
+    if (now - logged > LOG_EVERY_MS) {
+      logged = now;
+      log?.(`  ${who}: ${text}`);
+    }
+    if (text !== last) [last, since] = [text, now];
+    else if (now - since > STALL_MS) {
+      throw new Error(`${who}: no progress for ${STALL_MS / 1000} s: ${text}`);
+    }
+  };
+}
 const DONE = 'Up to date · 1 peer connected';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** An element's text now, '' while it is not there (never waits for it). */
@@ -36,6 +62,8 @@ export interface AppOptions {
   /** A receiver's: called once it is done, before its folder is read back to be checked. */
   readonly onDone?: () => Promise<void>;
   readonly timeoutMs?: number;
+  /** Progress lines (the status line every 30 s). */
+  readonly log?: (message: string) => void;
 }
 
 /**
@@ -46,7 +74,7 @@ export async function appSender(
   browser: BenchBrowser,
   folder: string,
   files: number,
-  { onPage, timeoutMs = 1_800_000 }: AppOptions = {},
+  { onPage, log, timeoutMs = 1_800_000 }: AppOptions = {},
 ): Promise<{ page: Page; links: Links; scanMs: number }> {
   const page = await browser.page();
   await onPage?.(page);
@@ -55,6 +83,7 @@ export async function appSender(
   const started = performance.now();
   await page.getByRole('button', { name: 'Choose folder…' }).click();
   const counted = new RegExp(`^${files} files?\\b`);
+  const watch = statusWatch('browser sender', log);
   for (const deadline = started + timeoutMs; ; await sleep(250)) {
     const [status, counts] = await Promise.all([
       textOf(statusLine(page)),
@@ -64,6 +93,7 @@ export async function appSender(
       return { page, links, scanMs: performance.now() - started };
     }
     browser.assertNoErrors();
+    watch(status);
     if (performance.now() > deadline) {
       throw new Error(`browser sender: not scanned in ${timeoutMs} ms: ${status} / ${counts}`);
     }
@@ -88,7 +118,7 @@ export async function appReceive(
   link: string,
   folder: string,
   want: Record<string, string>,
-  { onPage, onDone, timeoutMs = 1_800_000 }: AppOptions = {},
+  { onPage, onDone, log, timeoutMs = 1_800_000 }: AppOptions = {},
 ): Promise<AppReceive> {
   const page = await browser.page();
   await onPage?.(page);
@@ -99,6 +129,7 @@ export async function appReceive(
   await page.getByText('Share added.').waitFor();
   await page.getByRole('button', { name: 'Choose folder…' }).click();
   let connectedAt: number | undefined;
+  const watch = statusWatch('browser receiver', log);
   for (const deadline = startedAt + timeoutMs; ; await sleep(POLL_MS)) {
     const at = performance.now();
     const [status, peers] = await Promise.all([textOf(statusLine(page)), textOf(peersLine(page))]);
@@ -109,6 +140,7 @@ export async function appReceive(
       return { page, startedAt, connectedAt: connectedAt ?? at, doneAt: at };
     }
     browser.assertNoErrors();
+    watch(status);
     if (connectedAt === undefined && at > startedAt + CONNECT_MS) {
       throw new Error(`browser receiver: no peer within ${CONNECT_MS} ms: ${status}`);
     }
