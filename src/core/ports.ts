@@ -6,6 +6,10 @@ import type { Address } from './objects';
 
 /** Content-addressed object storage: blocks and index nodes, stored as sealed bytes. */
 export interface ObjectStore {
+  /**
+   * The bytes stored at `address`, which hash to it: a store that reads from a disk checks them
+   * and treats a torn or corrupt object as missing, so callers need not hash them again.
+   */
   get(address: Address): Promise<Uint8Array | undefined>;
   has(address: Address): Promise<boolean>;
   /** Stores bytes the caller has verified against `address`. Idempotent. */

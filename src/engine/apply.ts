@@ -13,7 +13,7 @@
  * A new file whose blocks and executable bit equal those of a file deleted in the same apply is
  * moved with `drive.rename` instead of being rewritten (no block read, no data copied).
  */
-import { decryptBlock, type BlockKeys } from '../core/blocks';
+import { openStoredBlock, type BlockKeys } from '../core/blocks';
 import { toHex } from '../core/bytes';
 import type { Drive, DriveEntry, Expect } from '../core/drive';
 import type { Entry } from '../core/entry';
@@ -118,7 +118,7 @@ async function eachLimited<T>(
 }
 
 /**
- * A file's plaintext, one block at a time, each checked against its address and size. The next
+ * A file's plaintext, one block at a time, its address checked by the store and its size here. The next
  * READ_AHEAD blocks are read while one is written, so the store's disk and the folder's overlap.
  */
 async function* plaintext(opts: ApplyOptions, e: Entry): AsyncGenerator<Uint8Array> {
@@ -132,7 +132,7 @@ async function* plaintext(opts: ApplyOptions, e: Entry): AsyncGenerator<Uint8Arr
     }
     const bytes = await reads.shift()!;
     if (!bytes) throw new PeerfoldError('missing', `${e.path}: block ${toHex(b.address)} gone`);
-    const data = decryptBlock(opts.blocks, b.address, bytes);
+    const data = openStoredBlock(opts.blocks, bytes); // get verified it
     if (data.length !== b.size) {
       throw new PeerfoldError(
         'malformed',

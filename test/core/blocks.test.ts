@@ -5,6 +5,7 @@ import {
   decryptBlock,
   encryptBlock,
   encryptStream,
+  openStoredBlock,
   verifyBlock,
   type BlockKeys,
   type EncryptedBlock,
@@ -100,6 +101,15 @@ describe('blocks', () => {
     expect(verifyBlock(foreign.address, foreign.bytes)).toBe(true);
     expect(codeOf(() => decryptBlock(keys, foreign.address, foreign.bytes))).toBe('decrypt-failed');
     expect(decryptBlock(otherShare, foreign.address, foreign.bytes)).toEqual(randomData(500, 4));
+  });
+
+  it('opens a block read from a store without hashing it, refusing bytes of another share', () => {
+    const block = encryptBlock(keys, randomData(700, 7));
+    expect(openStoredBlock(keys, block.bytes)).toEqual(randomData(700, 7));
+    expect(codeOf(() => openStoredBlock(otherShare, block.bytes))).toBe('decrypt-failed');
+    const damaged = block.bytes.slice();
+    damaged[40]! ^= 1;
+    expect(codeOf(() => openStoredBlock(keys, damaged))).toBe('decrypt-failed');
   });
 
   it('streams a file into the blocks of its chunks, identical blocks stored once', async () => {
