@@ -5,6 +5,7 @@ import { join, sep } from 'node:path';
 import { isHiddenName, type DriveEntry } from '../core/drive';
 import { MARKER_DIR, normalizePath, TEMP_PREFIX } from '../core/path';
 import { discard, fsError, isNotFound, tempName } from './node-fs';
+import { watchLinuxTree } from './node-watch';
 
 /** A file or directory as the drive reports it; 'other' for symlinks and special files. */
 export function toEntry(path: string, st: Stats): DriveEntry | 'other' {
@@ -80,11 +81,13 @@ export async function removeTemp(dir: string): Promise<number> {
 }
 
 /**
- * Watches `root` recursively where Node can (macOS, Windows, Linux since Node 20), else its top
- * level only; the engine's periodic rescan covers the rest. Marker events report no path, so
- * the engine rechecks status; temporary files (ours, mid-write) are not reported.
+ * Watches `root` recursively: natively on macOS and Windows, with a watch per directory on Linux
+ * (see node-watch.ts), else its top level only; the engine's periodic rescan covers the rest.
+ * Marker events report no path, so the engine rechecks status; temporary files (ours,
+ * mid-write) are not reported.
  */
 export function watchTree(root: string, onChange: (path?: string) => void): () => void {
+  if (process.platform === 'linux') return watchLinuxTree(root, onChange);
   const handler = (_event: string, filename: string | Buffer | null): void => {
     if (typeof filename !== 'string' || filename === '') return onChange(); // the root itself
     const path = normalizePath(filename, sep === '\\' ? '\\' : '/');
