@@ -86,7 +86,7 @@ function contentKey(e: Entry): string {
   return `${e.executable ? 'x' : '-'}${e.blocks.map((b) => toHex(b.address)).join('')}`;
 }
 
-/** Blocks read from the store ahead of the one being written (memory: 256 KiB each at most). */
+/** Blocks read and opened ahead of the one being written (memory: 256 KiB each at most). */
 const READ_AHEAD = 8;
 /** Blocks whose presence is checked at once before a file is started. */
 const HAS_BATCH = 64;
@@ -118,19 +118,13 @@ async function eachLimited<T>(
 }
 
 /**
- * A file's plaintext, one block at a time, its address checked by the store and its size here. The next
- * READ_AHEAD blocks are read while one is written, so the store's disk and the folder's overlap.
+ * A file's plaintext, one block at a time, its address checked by the store and its size here.
+ * The next READ_AHEAD blocks are read and opened while one is written, so the store's disk, the
+ * decryption (this thread) and the folder's disk (the I/O threads) overlap.
  */
 async function* plaintext(opts: ApplyOptions, e: Entry): AsyncGenerator<Uint8Array> {
-  const reads: Promise<Uint8Array | undefined>[] = [];
-  let next = 0;
-  for (const b of e.blocks) {
-    while (reads.length < READ_AHEAD && next < e.blocks.length) {
-      const read = opts.store.get(e.blocks[next++]!.address);
-      read.catch(() => undefined); // awaited below; not unhandled if the write stops early
-      reads.push(read);
-    }
-    const bytes = await reads.shift()!;
+  const opened = async (b: Entry['blocks'][number]): Promise<Uint8Array> => {
+    const bytes = await opts.store.get(b.address);
     if (!bytes) throw new PeerfoldError('missing', `${e.path}: block ${toHex(b.address)} gone`);
     const data = openStoredBlock(opts.blocks, bytes); // get verified it
     if (data.length !== b.size) {
@@ -139,7 +133,17 @@ async function* plaintext(opts: ApplyOptions, e: Entry): AsyncGenerator<Uint8Arr
         `${e.path}: block of ${data.length} bytes, not ${b.size}`,
       );
     }
-    yield data;
+    return data;
+  };
+  const ahead: Promise<Uint8Array>[] = [];
+  let next = 0;
+  for (let i = 0; i < e.blocks.length; i++) {
+    while (ahead.length < READ_AHEAD && next < e.blocks.length) {
+      const block = opened(e.blocks[next++]!);
+      block.catch(() => undefined); // awaited below; not unhandled if the write stops early
+      ahead.push(block);
+    }
+    yield await ahead.shift()!;
   }
 }
 
