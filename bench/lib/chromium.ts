@@ -5,8 +5,12 @@
  * app, the origin answers /__bench/page (an empty page for the references) and
  * /__bench/webtorrent.js (webtorrent's browser build), answered by Playwright, never the server.
  * Every page's uncaught error or console error is kept; `assertNoErrors` fails the case on one.
+ * Each browser has a profile on disk, as a user's does: Playwright's default (incognito) context
+ * keeps origin storage in memory, where a 1 GiB folder and its objects do not fit.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
@@ -40,15 +44,23 @@ export class BenchBrowser {
     readonly label: string,
     readonly browser: Browser,
     readonly context: BrowserContext,
+    private readonly profile: string,
   ) {}
 
   static async launch(label: string, baseURL: string): Promise<BenchBrowser> {
     const options = config.use?.launchOptions ?? {};
-    const browser = await chromium.launch({ ...options, args: withBenchFeatures(options.args) });
+    const profile = mkdtempSync(join(tmpdir(), 'peerfold-bench-profile-'));
     // The service worker would answer the /__bench/ pages with the app (and Playwright's routes
     // do not see what a service worker answers); the app runs without one.
-    const context = await browser.newContext({ baseURL, serviceWorkers: 'block' });
-    const b = new BenchBrowser(label, browser, context);
+    const context = await chromium.launchPersistentContext(profile, {
+      ...options,
+      args: withBenchFeatures(options.args),
+      baseURL,
+      serviceWorkers: 'block',
+    });
+    const browser = context.browser();
+    if (!browser) throw new Error('Playwright gave no browser for a persistent context');
+    const b = new BenchBrowser(label, browser, context, profile);
     openBrowsers.add(b);
     // Functions handed to page.evaluate are compiled by tsx, which names them with `__name()`.
     await context.addInitScript('globalThis.__name = (f) => f;');
@@ -75,7 +87,8 @@ export class BenchBrowser {
 
   async close(): Promise<void> {
     openBrowsers.delete(this);
-    await this.browser.close();
+    await this.context.close();
+    rmSync(this.profile, { recursive: true, force: true });
   }
 
   private watch(page: Page): void {
