@@ -197,7 +197,9 @@ export async function scanFolder(opts: ScanOptions): Promise<ScanResult> {
     try {
       content = await readFile(opts, found);
     } catch (err) {
-      if (!isPeerfoldError(err) || err.code === 'paused') throw err;
+      // A full store or disk is the share's trouble, not this file's: skipping the file would
+      // report "up to date" while it never syncs. The pass fails and the page says why.
+      if (!isPeerfoldError(err) || err.code === 'paused' || err.code === 'no-space') throw err;
       skipped.push({ path: found.path, reason: `not read: ${err.message}` });
       kept.add(found.path);
       continue;

@@ -98,7 +98,8 @@ export class IdbStateStore implements StateStore {
     } catch (e) {
       if (isPeerfoldError(e)) throw e;
       const name = e instanceof DOMException ? e.name : '';
-      const why = e instanceof Error ? e.message : String(e);
+      // The name too: Chromium's IndexedDB errors can come with an empty message.
+      const why = e instanceof Error ? `${name || e.name}: ${e.message}` : String(e);
       const code = name === 'QuotaExceededError' ? 'no-space' : 'io';
       throw new PeerfoldError(code, `state store ${this.name}: ${why}`, false);
     }

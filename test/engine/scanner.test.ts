@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decryptBlock } from '../../src/core/blocks';
 import { bytesEqual, concatBytes } from '../../src/core/bytes';
-import { isPeerfoldError } from '../../src/core/errors';
+import { isPeerfoldError, PeerfoldError } from '../../src/core/errors';
 import { lookup } from '../../src/core/tree';
 import { scanFolder } from '../../src/engine/scanner';
 import { bytesFor } from '../helpers/data';
@@ -196,5 +196,25 @@ describe('scanFolder', () => {
     expect(r.changed).toEqual([]);
     expect(r.skipped.map((k) => k.path)).toEqual(['f']);
     expect(bytesEqual(r.root, first.root)).toBe(true);
+  });
+
+  it('fails the scan when the object store is full, rather than skipping the file unsaid', async () => {
+    const s = await share();
+    const drive = await folder();
+    await put(drive, 'a.txt', bytesFor('a', 100));
+    await put(drive, 'big.bin', BIG);
+    const first = await scan(s, drive);
+    await put(drive, 'big.bin', bytesFor('big2', 300 * 1024), T0 + 1);
+    const full = new PeerfoldError('no-space', 'object store: storage quota exceeded', false);
+    const put0 = s.store.put.bind(s.store);
+    let puts = 0;
+    s.store.put = (address, bytes) => (++puts > 1 ? Promise.reject(full) : put0(address, bytes));
+    const failed = await scan(s, drive, first.root, first.floor).catch((e: unknown) => e);
+    expect(isPeerfoldError(failed, 'no-space')).toBe(true);
+    // Room again: the next scan seals the file.
+    s.store.put = put0;
+    const r = await scan(s, drive, first.root, first.floor);
+    expect(r.changed).toEqual(['big.bin']);
+    expect(r.skipped).toEqual([]);
   });
 });
