@@ -8,7 +8,24 @@ export async function opfsDir(label: string) {
   const opfs = await navigator.storage.getDirectory();
   const name = `${label}-${toHex(crypto.getRandomValues(new Uint8Array(6)))}`;
   const dir = await opfs.getDirectoryHandle(name, { create: true });
-  return { opfs, name, dir, remove: () => opfs.removeEntry(name, { recursive: true }) };
+  return { opfs, name, dir, remove: () => removeWhenFree(opfs, name) };
+}
+
+/**
+ * Removes `name` recursively. A drive a test left open may still be saving its metadata in the
+ * marker (a debounced write): the removal is refused while that file is open for writing, so it
+ * is tried again for up to 2 s.
+ */
+async function removeWhenFree(parent: FileSystemDirectoryHandle, name: string): Promise<void> {
+  for (let waited = 0; ; waited += 50) {
+    try {
+      return await parent.removeEntry(name, { recursive: true });
+    } catch (e) {
+      if (!(e instanceof DOMException && e.name === 'NoModificationAllowedError')) throw e;
+      if (waited >= 2_000) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 export async function names(dir: FileSystemDirectoryHandle): Promise<string[]> {
