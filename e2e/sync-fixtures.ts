@@ -78,10 +78,16 @@ export async function opfsTree(page: Page, folder: string): Promise<Record<strin
           out[path] = 'dir';
           await walk(handle as FileSystemDirectoryHandle, `${path}/`);
         } else {
-          const file = await (handle as FileSystemFileHandle).getFile();
-          const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
-          const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0'));
-          out[path] = `${file.size}:${hex.join('')}`;
+          try {
+            const file = await (handle as FileSystemFileHandle).getFile();
+            const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+            const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0'));
+            out[path] = `${file.size}:${hex.join('')}`;
+          } catch (e) {
+            // Replaced or removed by the app while read (NotReadableError, NotFoundError): a
+            // value no other read gives, so a poll comparing trees reads again.
+            out[path] = `changing while read: ${String(e)} ${crypto.randomUUID()}`;
+          }
         }
       }
     };
