@@ -53,7 +53,7 @@ export function decryptBlock(keys: BlockKeys, address: Address, bytes: Uint8Arra
   if (!verifyBlock(address, bytes)) {
     throw new PeerfoldError('bad-address', 'block bytes do not hash to their address');
   }
-  return open(keys.seal, bytes);
+  return openStoredBlock(keys, bytes);
 }
 
 /**
