@@ -90,8 +90,13 @@ function contentKey(e: Entry): string {
 const READ_AHEAD = 8;
 /** Blocks whose presence is checked at once before a file is started. */
 const HAS_BATCH = 64;
-/** Files written at once: each is written whole and fsynced before its rename, so they overlap. */
-const FILES_AT_ONCE = 4;
+/**
+ * Files written at once: each is written whole and fsynced before its rename, and a file's
+ * create, fsync and rename cost about 1 ms of the disk's time here whatever its size, so many
+ * small files need many in flight (2000 files of 128 KiB: 3.5-4.5 s at 4, 2-3 s at 16).
+ * Read-ahead memory: FILES_AT_ONCE x READ_AHEAD blocks at most (32 MiB).
+ */
+export const FILES_AT_ONCE = 16;
 
 /**
  * Runs `f` over `items`, at most `limit` at once. After a throw no new item starts; the first

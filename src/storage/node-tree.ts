@@ -85,8 +85,8 @@ export abstract class NodeTree {
 
   /** What a write may replace: `expect` met, and no directory or link in the way. */
   protected async recheck(path: string, expect: Expect | undefined, op: string) {
-    await this.checkDir(parentPath(path));
-    const st = await this.lstatRaw(path);
+    // At once: a result read through a link is dropped when checkDir throws.
+    const [, st] = await Promise.all([this.checkDir(parentPath(path)), this.lstatRaw(path)]);
     const found = st && toEntry(path, st);
     if (expect !== undefined && !meetsExpect(found, expect)) {
       throw driveError('changed', path, `changed since it was seen; ${op} refused`);
@@ -99,8 +99,7 @@ export abstract class NodeTree {
 
   /** The entry a remove, rename or setMtime may touch (undefined: nothing there). */
   protected async guard(path: string, expect: Expect | undefined): Promise<DriveEntry | undefined> {
-    await this.checkDir(parentPath(path));
-    const found = await this.lstatEntry(path);
+    const [, found] = await Promise.all([this.checkDir(parentPath(path)), this.lstatEntry(path)]);
     if (found === undefined) return undefined;
     if (found === 'other') throw driveError('changed', path, 'not a regular file or directory');
     if (expect !== undefined && !meetsExpect(found, expect)) {
