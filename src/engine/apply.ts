@@ -13,15 +13,17 @@
  * A new file whose blocks and executable bit equal those of a file deleted in the same apply is
  * moved with `drive.rename` instead of being rewritten (no block read, no data copied).
  */
-import { openStoredBlock, type BlockKeys } from '../core/blocks';
+import type { BlockKeys } from '../core/blocks';
 import { toHex } from '../core/bytes';
 import type { Drive, DriveEntry, Expect } from '../core/drive';
 import type { Entry } from '../core/entry';
-import { isPeerfoldError, PeerfoldError } from '../core/errors';
+import type { PeerfoldError } from '../core/errors';
+import { isPeerfoldError } from '../core/errors';
 import type { Address } from '../core/objects';
 import { comparePaths } from '../core/path';
 import type { ObjectStore } from '../core/ports';
 import { diffTrees, updateTree, type Mutation, type TreeContext } from '../core/tree';
+import { firstMissing, plaintext } from './file-blocks';
 
 export interface ApplyOptions {
   readonly drive: Drive;
@@ -86,15 +88,11 @@ function contentKey(e: Entry): string {
   return `${e.executable ? 'x' : '-'}${e.blocks.map((b) => toHex(b.address)).join('')}`;
 }
 
-/** Blocks read and opened ahead of the one being written (memory: 256 KiB each at most). */
-const READ_AHEAD = 8;
-/** Blocks whose presence is checked at once before a file is started. */
-const HAS_BATCH = 64;
 /**
  * Files written at once: each is written whole and fsynced before its rename, and a file's
  * create, fsync and rename cost about 1 ms of the disk's time here whatever its size, so many
  * small files need many in flight (2000 files of 128 KiB: 3.5-4.5 s at 4, 2-3 s at 16).
- * Read-ahead memory: FILES_AT_ONCE x READ_AHEAD blocks at most (32 MiB).
+ * Read-ahead memory: FILES_AT_ONCE x READ_AHEAD (file-blocks.ts) blocks at most (32 MiB).
  */
 export const FILES_AT_ONCE = 16;
 
@@ -120,50 +118,6 @@ async function eachLimited<T>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (errors.length > 0) throw errors[0];
-}
-
-/**
- * A file's plaintext, one block at a time, its address checked by the store and its size here.
- * The next READ_AHEAD blocks are read and opened while one is written, so the store's disk, the
- * decryption (this thread) and the folder's disk (the I/O threads) overlap.
- */
-async function* plaintext(opts: ApplyOptions, e: Entry): AsyncGenerator<Uint8Array> {
-  const opened = async (b: Entry['blocks'][number]): Promise<Uint8Array> => {
-    const bytes = await opts.store.get(b.address);
-    if (!bytes) throw new PeerfoldError('missing', `${e.path}: block ${toHex(b.address)} gone`);
-    const data = openStoredBlock(opts.blocks, bytes); // get verified it
-    if (data.length !== b.size) {
-      throw new PeerfoldError(
-        'malformed',
-        `${e.path}: block of ${data.length} bytes, not ${b.size}`,
-      );
-    }
-    return data;
-  };
-  const ahead: Promise<Uint8Array>[] = [];
-  let next = 0;
-  for (let i = 0; i < e.blocks.length; i++) {
-    while (ahead.length < READ_AHEAD && next < e.blocks.length) {
-      const block = opened(e.blocks[next++]!);
-      block.catch(() => undefined); // awaited below; not unhandled if the write stops early
-      ahead.push(block);
-    }
-    yield await ahead.shift()!;
-  }
-}
-
-/** The first of `blocks` the store does not hold (hex), checking HAS_BATCH at a time. */
-async function firstMissing(
-  store: ObjectStore,
-  blocks: readonly { address: Address }[],
-): Promise<string | undefined> {
-  for (let i = 0; i < blocks.length; i += HAS_BATCH) {
-    const batch = blocks.slice(i, i + HAS_BATCH);
-    const held = await Promise.all(batch.map((b) => store.has(b.address)));
-    const at = held.indexOf(false);
-    if (at >= 0) return toHex(batch[at]!.address);
-  }
-  return undefined;
 }
 
 export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
@@ -281,7 +235,7 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
     await attempt(s.path, async () =>
       stamp(
         s.path,
-        await drive.write(s.path, plaintext(opts, after), {
+        await drive.write(s.path, plaintext(opts.blocks, (address) => opts.store.get(address), after), {
           mtime: after.mtime,
           executable: after.executable,
           expect,

@@ -146,7 +146,7 @@ export class FsaDrive extends FsaTree implements Drive {
         crashed = true; // as if the tab closed here: the temporary file stays
         throw e;
       });
-      await this.recheck(path, options.expect);
+      await this.recheck(path, options.commit ? await options.commit() : options.expect);
       const committed = await this.commit(dir, tmp, tmpName, name);
       meta.setFile(path, committed, options.mtime, options.executable);
     } catch (e) {

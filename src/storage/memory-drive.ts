@@ -133,8 +133,9 @@ export class MemoryDrive implements Drive {
         crashed = true; // as if the process died here: the temporary file stays
         throw e;
       });
+      const expect = options.commit ? await options.commit() : options.expect;
       await this.ensureOk();
-      this.recheck(path, options.expect);
+      this.recheck(path, expect);
       this.ensureDirs(parent);
       this.nodes.delete(this.key(tmp));
       this.set(path, file);

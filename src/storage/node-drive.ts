@@ -136,8 +136,9 @@ export class NodeDrive extends NodeTree implements Drive {
   ): Promise<DriveEntry> {
     validatePath(path);
     await this.ensureOk();
-    const check = (): Promise<Stats | undefined> => this.recheck(path, options.expect, 'write');
-    const before = await check();
+    const check = (expect?: Expect): Promise<Stats | undefined> =>
+      this.recheck(path, expect, 'write');
+    const before = await check(options.expect);
     const tmp = join(await this.ensureDirs(parentPath(path)), tempName());
     let crashed = false;
     try {
@@ -156,7 +157,7 @@ export class NodeDrive extends NodeTree implements Drive {
         crashed = true; // as if the process died here: the temporary file stays
         throw e;
       });
-      await check();
+      await check(options.commit ? await options.commit() : options.expect);
       await fsRename(tmp, this.abs(path));
     } catch (e) {
       if (!crashed) await discard(tmp);
