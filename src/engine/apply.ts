@@ -11,10 +11,11 @@
  * a few files at once (distinct paths, each written whole before its rename).
  *
  * A new file whose blocks and executable bit equal those of a file deleted in the same apply is
- * moved with `drive.rename` instead of being rewritten (no block read, no data copied).
+ * moved with `drive.rename` instead of being rewritten (no block read, no data copied). A file
+ * already written while its blocks arrived (`staged`, stage.ts) is landed with the same Expect
+ * instead of being written again.
  */
 import type { BlockKeys } from '../core/blocks';
-import { toHex } from '../core/bytes';
 import type { Drive, DriveEntry, Expect } from '../core/drive';
 import type { Entry } from '../core/entry';
 import type { PeerfoldError } from '../core/errors';
@@ -23,7 +24,8 @@ import type { Address } from '../core/objects';
 import { comparePaths } from '../core/path';
 import type { ObjectStore } from '../core/ports';
 import { diffTrees, updateTree, type Mutation, type TreeContext } from '../core/tree';
-import { firstMissing, plaintext } from './file-blocks';
+import { contentKey, firstMissing, plaintext, sameContent } from './file-blocks';
+import type { StagedCommit } from './stage';
 
 export interface ApplyOptions {
   readonly drive: Drive;
@@ -35,6 +37,8 @@ export interface ApplyOptions {
   readonly from: Address;
   /** The target (merged) tree. */
   readonly to: Address;
+  /** Files already written while their blocks arrived (stage.ts), landed instead of written. */
+  readonly staged?: { take(path: string, entry: Entry): StagedCommit | undefined };
 }
 
 export interface Conflict {
@@ -72,20 +76,6 @@ function expectOf(e: Entry | undefined): Expect {
   if (liveFile(e)) return { size: e.size, mtime: e.mtime };
   if (liveDir(e)) return 'dir';
   return 'absent';
-}
-
-function sameContent(a: Entry, b: Entry): boolean {
-  return (
-    a.size === b.size &&
-    a.executable === b.executable &&
-    a.blocks.length === b.blocks.length &&
-    a.blocks.every((x, i) => toHex(x.address) === toHex(b.blocks[i]!.address))
-  );
-}
-
-/** The key under which a file's content is recognised after a rename. */
-function contentKey(e: Entry): string {
-  return `${e.executable ? 'x' : '-'}${e.blocks.map((b) => toHex(b.address)).join('')}`;
 }
 
 /**
@@ -227,6 +217,13 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
       }
       return;
     }
+    let landed = false;
+    const ok = await attempt(s.path, async () => {
+      const entry = await opts.staged?.take(s.path, after)?.(expect);
+      if (entry) stamp(s.path, entry);
+      landed = entry !== undefined;
+    });
+    if (!ok || landed) return; // else no staged write, or one that failed early: write it here
     const missing = await firstMissing(opts.store, after.blocks);
     if (missing !== undefined) {
       failed.set(s.path, `missing: block ${missing} is not stored`);
@@ -235,11 +232,15 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
     await attempt(s.path, async () =>
       stamp(
         s.path,
-        await drive.write(s.path, plaintext(opts.blocks, (address) => opts.store.get(address), after), {
-          mtime: after.mtime,
-          executable: after.executable,
-          expect,
-        }),
+        await drive.write(
+          s.path,
+          plaintext(opts.blocks, (address) => opts.store.get(address), after),
+          {
+            mtime: after.mtime,
+            executable: after.executable,
+            expect,
+          },
+        ),
       ),
     );
   });

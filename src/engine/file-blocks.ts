@@ -15,6 +15,21 @@ export const READ_AHEAD = 8;
 /** Blocks whose presence is checked at once before a file is started. */
 const HAS_BATCH = 64;
 
+/** Whether two file entries hold the same bytes and executable bit. */
+export function sameContent(a: Entry, b: Entry): boolean {
+  return (
+    a.size === b.size &&
+    a.executable === b.executable &&
+    a.blocks.length === b.blocks.length &&
+    a.blocks.every((x, i) => toHex(x.address) === toHex(b.blocks[i]!.address))
+  );
+}
+
+/** The key under which a file's content is recognised (after a rename, in a staged write). */
+export function contentKey(e: Entry): string {
+  return `${e.executable ? 'x' : '-'}${e.blocks.map((b) => toHex(b.address)).join('')}`;
+}
+
 /** A stored block's bytes (already checked against its address), or undefined if there are none. */
 export type BlockSource = (address: Address) => Promise<Uint8Array | undefined>;
 

@@ -119,8 +119,10 @@ export class MemoryDrive implements Drive {
     await this.ensureOk();
     this.recheck(path, options.expect);
     const parent = parentPath(path);
-    this.ensureDirs(parent);
-    const tmp = `${parent === '' ? '' : `${parent}/`}${TEMP_PREFIX}${++this.temps}`;
+    // An early write (options.commit) makes no directory before it commits: see WriteOptions.
+    if (!options.commit) this.ensureDirs(parent);
+    const tmpDir = options.commit ? '' : parent;
+    const tmp = `${tmpDir === '' ? '' : `${tmpDir}/`}${TEMP_PREFIX}${++this.temps}`;
     this.set(tmp, { kind: 'file', data: new Uint8Array(), mtime: this.now(), executable: false });
     let crashed = false;
     try {

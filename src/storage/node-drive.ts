@@ -139,7 +139,9 @@ export class NodeDrive extends NodeTree implements Drive {
     const check = (expect?: Expect): Promise<Stats | undefined> =>
       this.recheck(path, expect, 'write');
     const before = await check(options.expect);
-    const tmp = join(await this.ensureDirs(parentPath(path)), tempName());
+    // An early write (options.commit) makes no directory before it commits: see WriteOptions.
+    const tmpDir = options.commit ? this.root : await this.ensureDirs(parentPath(path));
+    const tmp = join(tmpDir, tempName());
     let crashed = false;
     try {
       const fh = await open(tmp, 'wx', 0o666); // O_EXCL: a fresh file, never through a link
@@ -157,7 +159,11 @@ export class NodeDrive extends NodeTree implements Drive {
         crashed = true; // as if the process died here: the temporary file stays
         throw e;
       });
-      await check(options.commit ? await options.commit() : options.expect);
+      if (options.commit) {
+        const expect = await options.commit();
+        await this.ensureDirs(parentPath(path));
+        await check(expect);
+      } else await check(options.expect);
       await fsRename(tmp, this.abs(path));
     } catch (e) {
       if (!crashed) await discard(tmp);

@@ -4,7 +4,7 @@ import { createShare, toRead, toStore, type Capability } from '../../src/core/ca
 import { conflictPath, isConflictPath } from '../../src/core/conflict';
 import type { Session } from '../../src/core/session';
 import { ShareEngine } from '../../src/engine/share';
-import type { DriveEntry, WriteOptions } from '../../src/core/drive';
+import type { DriveEntry, Expect, WriteOptions } from '../../src/core/drive';
 import { MemoryDrive } from '../../src/storage/memory-drive';
 import { MemoryStateStore } from '../../src/storage/memory-state-store';
 import { until } from '../helpers/pipe';
@@ -22,12 +22,26 @@ class RacingDrive extends MemoryDrive {
     data: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     options: WriteOptions,
   ): Promise<DriveEntry> {
-    const race = this.race;
-    if (race?.path === path && typeof options.expect === 'object') {
+    // The local edit lands right before the overwrite is checked, written early or not.
+    const editFirst = async (expect: Expect | undefined): Promise<void> => {
+      const race = this.race;
+      if (race?.path !== path || typeof expect !== 'object') return;
       this.race = undefined;
       await super.write(path, [race.data], { mtime: T0 + 999, executable: false });
+    };
+    const { commit } = options;
+    if (!commit) {
+      await editFirst(options.expect);
+      return super.write(path, data, options);
     }
-    return super.write(path, data, options);
+    return super.write(path, data, {
+      ...options,
+      commit: async () => {
+        const expect = await commit();
+        await editFirst(expect);
+        return expect;
+      },
+    });
   }
 }
 

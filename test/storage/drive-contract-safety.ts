@@ -86,12 +86,39 @@ export function driveSafetyContract(ctx: Ctx): void {
     expect(edited).toBe(true);
     expect(await text(d, 'early.txt')).toBe('edited while staged');
     const now = (await d.stat('early.txt'))!;
-    expect(await codeOf(early(async () => ({ size: now.size, mtime: now.mtime })))).toBe('ok');
+    expect(await codeOf(early(() => Promise.resolve({ size: now.size, mtime: now.mtime })))).toBe(
+      'ok',
+    );
     expect(await text(d, 'early.txt')).toBe('remote');
     const dropped = early(() => Promise.reject(new PeerfoldError('missing', 'not wanted')));
     expect(await codeOf(dropped)).toBe('missing');
     expect(await text(d, 'early.txt')).toBe('remote');
     expect(await d.cleanupTemp()).toBe(0); // the dropped write removed its temporary file
+  });
+
+  it('shows nothing of a write started early until it commits, not even its new directories', async () => {
+    const { d } = ctx;
+    let asked!: () => void;
+    const reached = new Promise<void>((r) => (asked = r));
+    let land!: (e: Expect) => void;
+    const write = d.write('new/deep/f.txt', [utf8('early')], {
+      mtime: MTIME,
+      executable: false,
+      commit: () => {
+        asked();
+        return new Promise<Expect>((r) => (land = r));
+      },
+    });
+    await reached; // the data is written and synced
+    expect(await listAll(d)).toEqual([]);
+    land('absent');
+    expect(await codeOf(write)).toBe('ok');
+    expect(await text(d, 'new/deep/f.txt')).toBe('early');
+    expect((await listAll(d)).map((e) => e.path).sort()).toEqual([
+      'new',
+      'new/deep',
+      'new/deep/f.txt',
+    ]);
   });
 
   it('never clobbers something else in the way', async () => {
