@@ -55,7 +55,7 @@ export interface ReplicaEvents {
   head?: (head: SignedHead) => void;
   /**
    * Every node of a received head's tree is stored and the blocks it still needs are being
-   * fetched: the engine may start writing its files (`whenStored` waits for their blocks).
+   * fetched: the engine may start writing its files (`whenArrived` waits for their blocks).
    */
   treeStored?: (head: SignedHead) => void;
   /** Something worth reporting that ends nothing (e.g. a head whose tree cannot be walked). */
@@ -159,13 +159,14 @@ export class Replica {
   }
 
   /**
-   * Waits for an object a received head needs: true once it is stored. False at once if no
-   * head is fetching it (it may be stored already: look first, then wait), or later if every
-   * head needing it was dropped, or when `signal` aborts.
+   * Waits for an object a received head needs: its bytes (checked against the address by the
+   * session) as soon as they arrive, before the store has them. Undefined at once if no head is
+   * fetching it (it may be stored already: wait first, then look in the store), or later if
+   * every head needing it was dropped, or when `signal` aborts.
    */
-  whenStored(address: Address, signal?: AbortSignal): Promise<boolean> {
+  whenArrived(address: Address, signal?: AbortSignal): Promise<Uint8Array | undefined> {
     const hex = toHex(address);
-    if (!this.pool.get(hex)) return Promise.resolve(false);
+    if (!this.pool.get(hex)) return Promise.resolve(undefined);
     return this.waiters.wait(hex, signal);
   }
 
@@ -189,10 +190,11 @@ export class Replica {
   async receiveObject(address: Address, bytes: Uint8Array): Promise<void> {
     const hex = toHex(address);
     if (!this.pool.get(hex)) return;
+    this.waiters.settle(hex, bytes); // a file being written need not wait for the store
     await this.store.put(address, bytes);
     const need = this.pool.settle(hex);
+    this.waiters.settle(hex, bytes); // any who began waiting during the put
     if (!need) return;
-    this.waiters.settle(hex, true);
     this.counter.received(bytes.length);
     for (const walk of need.waiters) {
       walk.outstanding.delete(hex);

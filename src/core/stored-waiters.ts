@@ -1,42 +1,45 @@
 /**
  * Callers waiting for objects a replica is still fetching (the engine writes a file while its
- * blocks arrive). Each wait ends with true once the object is stored, or false once nobody
- * fetches it any more (the head needing it was abandoned or refused), or when the caller stops.
+ * blocks arrive). Each wait ends with the object's bytes, checked against its address, once it
+ * arrives, or with undefined once nobody fetches it any more (the head needing it was abandoned
+ * or refused), or when the caller stops.
  */
-export class StoredWaiters {
-  private readonly waiting = new Map<string, ((stored: boolean) => void)[]>();
+type Done = (bytes: Uint8Array | undefined) => void;
 
-  /** Resolves when `hex` is stored (true) or dropped (false); `signal` ends it with false. */
-  wait(hex: string, signal?: AbortSignal): Promise<boolean> {
-    if (signal?.aborted) return Promise.resolve(false);
+export class StoredWaiters {
+  private readonly waiting = new Map<string, Done[]>();
+
+  /** Resolves with `hex`'s bytes when it arrives, or undefined if dropped or `signal` aborts. */
+  wait(hex: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+    if (signal?.aborted) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const done = (stored: boolean): void => {
+      const done: Done = (bytes) => {
         signal?.removeEventListener('abort', abort);
-        resolve(stored);
+        resolve(bytes);
       };
       const abort = (): void => {
         this.remove(hex, done);
-        resolve(false);
+        resolve(undefined);
       };
       signal?.addEventListener('abort', abort, { once: true });
       this.waiting.set(hex, [...(this.waiting.get(hex) ?? []), done]);
     });
   }
 
-  /** The object was stored (true) or will not be (false). */
-  settle(hex: string, stored: boolean): void {
+  /** The object arrived (its checked bytes) or will not (undefined). */
+  settle(hex: string, bytes: Uint8Array | undefined): void {
     const list = this.waiting.get(hex);
     if (!list) return;
     this.waiting.delete(hex);
-    for (const done of list) done(stored);
+    for (const done of list) done(bytes);
   }
 
-  /** Ends with false every wait for an object `needed` no longer lists. */
+  /** Ends with undefined every wait for an object `needed` no longer lists. */
   dropUnneeded(needed: (hex: string) => boolean): void {
-    for (const hex of [...this.waiting.keys()]) if (!needed(hex)) this.settle(hex, false);
+    for (const hex of [...this.waiting.keys()]) if (!needed(hex)) this.settle(hex, undefined);
   }
 
-  private remove(hex: string, done: (stored: boolean) => void): void {
+  private remove(hex: string, done: Done): void {
     const list = this.waiting.get(hex)?.filter((d) => d !== done);
     if (list?.length) this.waiting.set(hex, list);
     else this.waiting.delete(hex);

@@ -102,7 +102,7 @@ export class ShareEngine {
         ctx: this.ctx,
         blocks: this.blocks,
         store: options.store,
-        whenStored: (address, signal) => this.replica.whenStored(address, signal),
+        whenArrived: (address, signal) => this.replica.whenArrived(address, signal),
       });
     }
   }

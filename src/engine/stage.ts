@@ -22,8 +22,8 @@ export interface StageOptions {
   readonly ctx: TreeContext;
   readonly blocks: BlockKeys;
   readonly store: ObjectStore;
-  /** Waits for a block a received head still needs (Replica.whenStored). */
-  readonly whenStored: (address: Address, signal: AbortSignal) => Promise<boolean>;
+  /** Waits for a block a received head still needs (Replica.whenArrived). */
+  readonly whenArrived: (address: Address, signal: AbortSignal) => Promise<Uint8Array | undefined>;
 }
 
 /**
@@ -149,10 +149,10 @@ export class Stager {
       this.writing--;
       this.wakeWaiters();
     };
-    const { drive, store, blocks, whenStored } = this.opts;
+    const { drive, store, blocks, whenArrived } = this.opts;
     const get = async (address: Address): Promise<Uint8Array | undefined> => {
-      const arrival = whenStored(address, s.abort.signal); // before looking: no lost wake-up
-      return (await store.get(address)) ?? ((await arrival) ? store.get(address) : undefined);
+      const arrival = whenArrived(address, s.abort.signal); // before looking: no lost wake-up
+      return (await arrival) ?? store.get(address);
     };
     s.result = drive.write(entry.path, plaintext(blocks, get, entry), {
       mtime: entry.mtime,

@@ -13,6 +13,7 @@ import {
 } from '../../src/core/capability';
 import type { DriveEntry, WriteOptions } from '../../src/core/drive';
 import type { Address } from '../../src/core/objects';
+import { decodeMessage } from '../../src/core/wire';
 import { lookup, treeKeys } from '../../src/core/tree';
 import { ShareEngine } from '../../src/engine/share';
 import { MemoryDrive } from '../../src/storage/memory-drive';
@@ -22,15 +23,17 @@ import { bytesFor } from '../helpers/data';
 import { until } from '../helpers/pipe';
 import { put, snapshot, T0 } from './fixture';
 
-/** A store that holds back the storing of some objects until released (a block in transit). */
-class GatedStore extends MemoryObjectStore {
-  readonly gated = new Set<string>();
+/** Objects held back in transit until released: their `data` messages wait. */
+class Gate {
+  readonly held = new Set<string>();
   release!: () => void;
-  private readonly gate = new Promise<void>((r) => (this.release = r));
+  private readonly open = new Promise<void>((r) => (this.release = r));
 
-  override async put(address: Address, bytes: Uint8Array): Promise<void> {
-    if (this.gated.has(toHex(address))) await this.gate;
-    return super.put(address, bytes);
+  /** Delivers `message` now, or once released if it carries a held object. */
+  pass(message: Uint8Array, deliver: () => void): void {
+    const m = decodeMessage(message);
+    if (m.type === 'data' && this.held.has(toHex(m.address))) void this.open.then(deliver);
+    else deliver();
   }
 }
 
@@ -70,21 +73,22 @@ class EarlyDrive extends MemoryDrive {
 interface Peer {
   readonly engine: ShareEngine;
   readonly drive: EarlyDrive;
-  readonly store: GatedStore;
+  readonly store: MemoryObjectStore;
 }
 
 async function peer(capability: Capability, device: string, files: Record<string, Uint8Array>) {
   const drive = new EarlyDrive({ now: () => T0 });
   await drive.createMarker();
   for (const [path, bytes] of Object.entries(files)) await put(drive, path, bytes, T0 + 1);
-  const store = new GatedStore();
+  const store = new MemoryObjectStore();
   const state = new MemoryStateStore();
   const engine = new ShareEngine({ capability, drive, store, state, device, now: () => T0 });
   return { engine, drive, store } satisfies Peer;
 }
 
-function link(x: Peer, y: Peer): void {
-  const a = x.engine.connect((m) => setImmediate(() => b.receive(m)));
+/** Links two peers; what `x` sends passes `gate`. */
+function link(x: Peer, y: Peer, gate = new Gate()): void {
+  const a = x.engine.connect((m) => setImmediate(() => gate.pass(m, () => b.receive(m))));
   const b = y.engine.connect((m) => setImmediate(() => a.receive(m)));
 }
 
@@ -104,15 +108,16 @@ describe('ShareEngine writing files while their blocks arrive', () => {
     const r = await peer(toRead(cap), 'rrrrrrrrrrrrrrrr', {});
     await a.engine.start();
     await r.engine.start();
-    r.store.gated.add(toHex(await lastBlock(a, cap, 'big.bin')));
-    link(a, r);
+    const gate = new Gate();
+    gate.held.add(toHex(await lastBlock(a, cap, 'big.bin')));
+    link(a, r, gate);
 
     await until(() => r.drive.complete.has('dir/small.txt') && r.drive.early.includes('big.bin'));
     expect(r.drive.complete.has('big.bin')).toBe(false); // its last block is still in transit
     expect(await snapshot(r.drive)).toEqual({});
     expect(r.engine.replica.graph.all()).toEqual([]);
 
-    r.store.release();
+    gate.release();
     await until(
       () => r.engine.replica.graph.all().length === 1 && r.engine.status.state === 'idle',
     );
@@ -129,8 +134,9 @@ describe('ShareEngine writing files while their blocks arrive', () => {
     const r = await peer(toRead(cap), 'rrrrrrrrrrrrrrrr', {});
     await a.engine.start();
     await r.engine.start();
-    r.store.gated.add(toHex(await lastBlock(a, cap, 'big.bin')));
-    link(a, r);
+    const gate = new Gate();
+    gate.held.add(toHex(await lastBlock(a, cap, 'big.bin')));
+    link(a, r, gate);
 
     await until(() => r.drive.complete.has('dir/small.txt') && r.drive.early.includes('big.bin'));
     await r.engine.stop();
