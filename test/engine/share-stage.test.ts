@@ -101,18 +101,26 @@ async function lastBlock(p: Peer, cap: WriteCapability, path: string): Promise<A
 
 const FILES = { 'big.bin': bytesFor('big', 700_000), 'dir/small.txt': bytesFor('small', 900) };
 
+/**
+ * A writer A holding FILES and a fresh Read peer R receiving them, with the last block of
+ * big.bin held in transit: R has written dir/small.txt early and waits inside big.bin.
+ */
+async function receiverWaitingForLastBlock(): Promise<{ a: Peer; r: Peer; gate: Gate }> {
+  const cap = createShare();
+  const a = await peer(cap, 'aaaaaaaaaaaaaaaa', FILES);
+  const r = await peer(toRead(cap), 'rrrrrrrrrrrrrrrr', {});
+  await a.engine.start();
+  await r.engine.start();
+  const gate = new Gate();
+  gate.held.add(toHex(await lastBlock(a, cap, 'big.bin')));
+  link(a, r, gate);
+  await until(() => r.drive.complete.has('dir/small.txt') && r.drive.early.includes('big.bin'));
+  return { a, r, gate };
+}
+
 describe('ShareEngine writing files while their blocks arrive', () => {
   it('writes them early, shows nothing until the head is complete, then lands them unwritten again', async () => {
-    const cap = createShare();
-    const a = await peer(cap, 'aaaaaaaaaaaaaaaa', FILES);
-    const r = await peer(toRead(cap), 'rrrrrrrrrrrrrrrr', {});
-    await a.engine.start();
-    await r.engine.start();
-    const gate = new Gate();
-    gate.held.add(toHex(await lastBlock(a, cap, 'big.bin')));
-    link(a, r, gate);
-
-    await until(() => r.drive.complete.has('dir/small.txt') && r.drive.early.includes('big.bin'));
+    const { a, r, gate } = await receiverWaitingForLastBlock();
     expect(r.drive.complete.has('big.bin')).toBe(false); // its last block is still in transit
     expect(await snapshot(r.drive)).toEqual({});
     expect(r.engine.replica.graph.all()).toEqual([]);
@@ -129,16 +137,7 @@ describe('ShareEngine writing files while their blocks arrive', () => {
   });
 
   it('removes what it wrote early when the share stops before the head completes', async () => {
-    const cap = createShare();
-    const a = await peer(cap, 'aaaaaaaaaaaaaaaa', FILES);
-    const r = await peer(toRead(cap), 'rrrrrrrrrrrrrrrr', {});
-    await a.engine.start();
-    await r.engine.start();
-    const gate = new Gate();
-    gate.held.add(toHex(await lastBlock(a, cap, 'big.bin')));
-    link(a, r, gate);
-
-    await until(() => r.drive.complete.has('dir/small.txt') && r.drive.early.includes('big.bin'));
+    const { a, r, gate } = await receiverWaitingForLastBlock();
     await r.engine.stop();
     expect(r.drive.unsettled).toBe(0);
     expect(await r.drive.cleanupTemp()).toBe(0);
