@@ -137,7 +137,7 @@ describe('ShareEngine writing files while their blocks arrive', () => {
   });
 
   it('removes what it wrote early when the share stops before the head completes', async () => {
-    const { a, r, gate } = await receiverWaitingForLastBlock();
+    const { r } = await receiverWaitingForLastBlock();
     await r.engine.stop();
     expect(r.drive.unsettled).toBe(0);
     expect(await r.drive.cleanupTemp()).toBe(0);
