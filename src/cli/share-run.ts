@@ -81,7 +81,7 @@ export async function startShare(run: ShareRun): Promise<RunningShare> {
   const shutdown = async (): Promise<void> => {
     stopWatch?.();
     await network?.close().catch(() => undefined);
-    if (engine) await settle(engine).then(() => engine?.stop());
+    if (engine) await settle(engine);
     await monitor?.stop();
     await store?.close().catch(() => undefined); // its last writes, before the lock goes
     await lock.release();

@@ -74,15 +74,6 @@ export interface WriteOptions {
    * at that moment would (the faulty drive's seam; `cleanupTemp` removes such files).
    */
   readonly beforeCommit?: () => Promise<void>;
-  /**
-   * A write started before the caller knows what the path will hold when it should land (the
-   * engine writes files while their blocks arrive): called once the temporary file is complete
-   * and synced, it resolves to the Expect that the re-check before the rename uses in place of
-   * `expect`, or rejects to drop the write (the temporary file is removed and `write` throws
-   * the rejection). Such a write's temporary file is made in the root, and missing parent
-   * directories are created only once it commits: nothing shows in the folder before then.
-   */
-  readonly commit?: () => Promise<Expect | undefined>;
 }
 
 export interface Drive {

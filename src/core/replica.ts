@@ -16,7 +16,6 @@ import { decodeSignedHead, encodeSignedHead, type HeadId, type SignedHead } from
 import { HeadGraph } from './head-graph';
 import type { Address } from './objects';
 import type { ObjectStore } from './ports';
-import { StoredWaiters } from './stored-waiters';
 import { ProgressCounter, type SyncProgress } from './sync-progress';
 import { nodeLinks } from './tree-node';
 import { WantPool, type ObjectKind } from './want-pool';
@@ -45,19 +44,11 @@ interface Walk {
   readonly queue: { address: Address; kind: ObjectKind; again?: boolean }[];
   running: boolean;
   failed: boolean;
-  /** Nodes asked for and not yet stored: at 0 with an empty queue, the whole tree is stored. */
-  nodesOutstanding: number;
-  treeReported: boolean;
 }
 
 export interface ReplicaEvents {
   /** A head whose whole tree is now stored was accepted (remote or local). */
   head?: (head: SignedHead) => void;
-  /**
-   * Every node of a received head's tree is stored and the blocks it still needs are being
-   * fetched: the engine may start writing its files (`whenArrived` waits for their blocks).
-   */
-  treeStored?: (head: SignedHead) => void;
   /** Something worth reporting that ends nothing (e.g. a head whose tree cannot be walked). */
   warning?: (error: PeerfoldError) => void;
 }
@@ -71,7 +62,6 @@ export class Replica {
   /** Nodes whose whole subtree is stored; walks do not descend into them again. */
   private readonly completeNodes = new Set<string>();
   private readonly counter = new ProgressCounter();
-  private readonly waiters = new StoredWaiters();
 
   constructor(
     readonly capability: Capability,
@@ -109,7 +99,6 @@ export class Replica {
   detach(peer: ReplicaPeer): void {
     if (!this.peers.delete(peer)) return;
     this.pool.release(peer);
-    this.dropUnneeded();
     this.wakeAll();
   }
 
@@ -133,8 +122,6 @@ export class Replica {
         queue: [{ address: head.head.root, kind: 'node' }],
         running: false,
         failed: false,
-        nodesOutstanding: 0,
-        treeReported: false,
       };
       this.walks.set(id, walk);
       this.run(walk);
@@ -153,23 +140,6 @@ export class Replica {
     for (const peer of this.peers) peer.announce(frontier);
   }
 
-  /** Whether a received head is still being completed (its objects fetched). */
-  isReceiving(id: HeadId): boolean {
-    return this.walks.has(toHex(id));
-  }
-
-  /**
-   * Waits for an object a received head needs: its bytes (checked against the address by the
-   * session) as soon as they arrive, before the store has them. Undefined at once if no head is
-   * fetching it (it may be stored already: wait first, then look in the store), or later if
-   * every head needing it was dropped, or when `signal` aborts.
-   */
-  whenArrived(address: Address, signal?: AbortSignal): Promise<Uint8Array | undefined> {
-    const hex = toHex(address);
-    if (!this.pool.get(hex)) return Promise.resolve(undefined);
-    return this.waiters.wait(hex, signal);
-  }
-
   /** Up to `max` needed addresses for an attached `peer` to request; in flight from it. */
   takeWants(peer: ReplicaPeer, max: number): Address[] {
     if (!this.peers.has(peer)) return [];
@@ -179,7 +149,6 @@ export class Replica {
   /** The peer said it does not have these: ask someone else. */
   lacks(peer: ReplicaPeer, addresses: readonly Address[]): void {
     this.pool.lacks(peer, addresses);
-    this.dropUnneeded();
     this.wakeAll();
   }
 
@@ -190,25 +159,19 @@ export class Replica {
   async receiveObject(address: Address, bytes: Uint8Array): Promise<void> {
     const hex = toHex(address);
     if (!this.pool.get(hex)) return;
-    this.waiters.settle(hex, bytes); // a file being written need not wait for the store
     await this.store.put(address, bytes);
     const need = this.pool.settle(hex);
-    this.waiters.settle(hex, bytes); // any who began waiting during the put
     if (!need) return;
     this.counter.received(bytes.length);
     for (const walk of need.waiters) {
       walk.outstanding.delete(hex);
-      if (need.kind === 'node') {
-        walk.nodesOutstanding--;
-        walk.queue.push({ address, kind: 'node', again: true });
-      }
+      if (need.kind === 'node') walk.queue.push({ address, kind: 'node', again: true });
       this.run(walk);
     }
   }
 
   private need(walk: Walk, address: Address, kind: ObjectKind): void {
     walk.outstanding.add(toHex(address));
-    if (kind === 'node') walk.nodesOutstanding++;
     this.pool.add(address, kind, walk);
   }
 
@@ -235,12 +198,6 @@ export class Replica {
     const id = toHex(walk.head.id);
     if (this.walks.get(id) === walk) this.walks.delete(id);
     this.pool.abandon(walk, walk.outstanding);
-    this.dropUnneeded();
-  }
-
-  /** Waits for objects no head fetches any more end with false. */
-  private dropUnneeded(): void {
-    this.waiters.dropUnneeded((hex) => this.pool.get(hex) !== undefined);
   }
 
   /**
@@ -292,14 +249,7 @@ export class Replica {
   }
 
   private maybeComplete(walk: Walk): void {
-    if (walk.queue.length > 0 || walk.failed) return;
-    if (walk.outstanding.size > 0) {
-      if (walk.nodesOutstanding === 0 && !walk.treeReported) {
-        walk.treeReported = true;
-        this.events.treeStored?.(walk.head);
-      }
-      return;
-    }
+    if (walk.outstanding.size > 0 || walk.queue.length > 0 || walk.failed) return;
     const id = toHex(walk.head.id);
     if (this.walks.get(id) !== walk) return;
     this.walks.delete(id);

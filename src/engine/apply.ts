@@ -11,9 +11,7 @@
  * a few files at once (distinct paths, each written whole before its rename).
  *
  * A new file whose blocks and executable bit equal those of a file deleted in the same apply is
- * moved with `drive.rename` instead of being rewritten (no block read, no data copied). A file
- * already written while its blocks arrived (`staged`, stage.ts) is landed with the same Expect
- * instead of being written again.
+ * moved with `drive.rename` instead of being rewritten (no block read, no data copied).
  */
 import type { BlockKeys } from '../core/blocks';
 import type { Drive, DriveEntry, Expect } from '../core/drive';
@@ -25,7 +23,6 @@ import { comparePaths } from '../core/path';
 import type { ObjectStore } from '../core/ports';
 import { diffTrees, updateTree, type Mutation, type TreeContext } from '../core/tree';
 import { contentKey, firstMissing, plaintext, sameContent } from './file-blocks';
-import type { StagedCommit } from './stage';
 
 export interface ApplyOptions {
   readonly drive: Drive;
@@ -37,8 +34,6 @@ export interface ApplyOptions {
   readonly from: Address;
   /** The target (merged) tree. */
   readonly to: Address;
-  /** Files already written while their blocks arrived (stage.ts), landed instead of written. */
-  readonly staged?: { take(path: string, entry: Entry): StagedCommit | undefined };
 }
 
 export interface Conflict {
@@ -217,13 +212,6 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
       }
       return;
     }
-    let landed = false;
-    const ok = await attempt(s.path, async () => {
-      const entry = await opts.staged?.take(s.path, after)?.(expect);
-      if (entry) stamp(s.path, entry);
-      landed = entry !== undefined;
-    });
-    if (!ok || landed) return; // else no staged write, or one that failed early: write it here
     const missing = await firstMissing(opts.store, after.blocks);
     if (missing !== undefined) {
       failed.set(s.path, `missing: block ${missing} is not stored`);

@@ -1,7 +1,7 @@
 /**
- * A file's content from the object store, for the apply and for writes started while blocks
- * still arrive (stage.ts): its blocks opened in order with a few read ahead, and the check that
- * all of them are stored before a file is started.
+ * A file's content from the object store, for the apply: its blocks opened in order with a few
+ * read ahead, the check that all of them are stored before a file is started, and the content
+ * comparisons the apply uses to skip or move files.
  */
 import { openStoredBlock, type BlockKeys } from '../core/blocks';
 import { toHex } from '../core/bytes';
@@ -25,7 +25,7 @@ export function sameContent(a: Entry, b: Entry): boolean {
   );
 }
 
-/** The key under which a file's content is recognised (after a rename, in a staged write). */
+/** The key under which a file's content is recognised after a rename. */
 export function contentKey(e: Entry): string {
   return `${e.executable ? 'x' : '-'}${e.blocks.map((b) => toHex(b.address)).join('')}`;
 }

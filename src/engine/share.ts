@@ -13,9 +13,6 @@
  *   of another share, and a pass finding one ends in the 'error' status. `start()` first removes
  *   temporary files a crash left behind.
  *
- * - Files of a head still arriving are written as their blocks come in (stage.ts) once its tree
- *   is stored; the apply lands them when the head is complete, by the same rules as any write.
- *   A staged write no apply took is dropped after the pass that merged its head.
  * - A validly signed head whose tree cannot be read (a node naming `../x`, one that does not
  *   open) is refused for good (refused.ts) and reported as a warning; the rest syncs on.
  *
@@ -41,7 +38,6 @@ import { applyTree } from './apply';
 import { claimFolder } from './marker';
 import { isUnreadableTree, loadRefused, refuseHead, treeDefect } from './refused';
 import { scanFolder } from './scanner';
-import { Stager } from './stage';
 import { ShareState } from './share-state';
 
 export interface ShareOptions {
@@ -71,7 +67,6 @@ export class ShareEngine {
   readonly warnings: PeerfoldError[] = [];
   private readonly ctx: TreeContext | undefined;
   private readonly blocks: BlockKeys | undefined;
-  private readonly stager: Stager | undefined;
   private root: Address | undefined;
   private floor = 0;
   /** Change tokens of the folder's files as last read (see scanner). */
@@ -89,21 +84,11 @@ export class ShareEngine {
         if (this.started) void this.sync();
       },
       warning: (w) => this.warnings.push(w),
-      treeStored: (head) => {
-        if (this.started && this.root) this.stager?.stage(head, this.root);
-      },
     });
     if (cap.role !== 'store') {
       if (!options.drive) throw new Error(`a ${cap.role} share needs a folder`);
       this.ctx = { store: options.store, keys: treeKeys(cap.readKey) };
       this.blocks = blockKeys(cap.readKey);
-      this.stager = new Stager({
-        drive: options.drive,
-        ctx: this.ctx,
-        blocks: this.blocks,
-        store: options.store,
-        whenArrived: (address, signal) => this.replica.whenArrived(address, signal),
-      });
     }
   }
 
@@ -150,12 +135,6 @@ export class ShareEngine {
       }
     })();
     return this.running;
-  }
-
-  /** Stops writing files ahead of their heads (their temporary files are removed). */
-  async stop(): Promise<void> {
-    this.started = false;
-    await this.stager?.stop();
   }
 
   /** A session with a new peer over this share's replica, started. */
@@ -230,9 +209,7 @@ export class ShareEngine {
       store: this.options.store,
       from: scan.root,
       to: target,
-      staged: this.stager,
     });
-    this.dropStaged(frontier);
     this.root = applied.root;
     await this.persistLocal();
     if (applied.stamps.size > 0) {
@@ -247,6 +224,8 @@ export class ShareEngine {
     }
     if (applied.conflicts.length > 0) {
       if (cap.role === 'read') {
+        // Only an edit is moved aside: a path left for another reason (a block not stored) keeps
+        // its file where it is.
         const edited = applied.conflicts.filter((c) => c.reason.startsWith('changed'));
         await this.keepLocalEdits(edited.map((c) => c.path));
       }
@@ -297,19 +276,6 @@ export class ShareEngine {
         if (refused === 0) throw e; // the local index itself: not a peer's doing
       }
     }
-  }
-
-  /**
-   * After an apply: staged writes are kept for heads still arriving and for heads accepted
-   * since `merged` was taken (their apply is next); the others had their apply or never will.
-   */
-  private dropStaged(merged: readonly SignedHead[]): void {
-    const done = new Set(merged.map((h) => toHex(h.id)));
-    const next = new Set(this.replica.graph.frontier().map((h) => toHex(h.id)));
-    this.stager?.dropExcept((head) => {
-      const id = toHex(head.id);
-      return this.replica.isReceiving(head.id) || (next.has(id) && !done.has(id));
-    });
   }
 
   /** Removes temporary files of writes a crash interrupted; trouble there is only a warning. */

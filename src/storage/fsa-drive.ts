@@ -135,28 +135,22 @@ export class FsaDrive extends FsaTree implements Drive {
     await this.ensureOk();
     const meta = await this.table();
     await this.recheck(path, options.expect);
-    // An early write (options.commit) makes no directory before it commits: see WriteOptions.
-    const tmpDir = options.commit ? this.root : await this.ensureDirs(parentPath(path));
+    const dir = await this.ensureDirs(parentPath(path));
     const name = baseName(path);
     const tmpName = tempName(this.random);
     let crashed = false;
     try {
-      const tmp = await tmpDir.getFileHandle(tmpName, { create: true });
+      const tmp = await dir.getFileHandle(tmpName, { create: true });
       await writeChunks(tmp, data);
       await options.beforeCommit?.().catch((e: unknown) => {
         crashed = true; // as if the tab closed here: the temporary file stays
         throw e;
       });
-      let dir = tmpDir;
-      if (options.commit) {
-        const expect = await options.commit();
-        dir = await this.ensureDirs(parentPath(path));
-        await this.recheck(path, expect);
-      } else await this.recheck(path, options.expect);
-      const committed = await this.commit({ dir: tmpDir, name: tmpName, file: tmp }, dir, name);
+      await this.recheck(path, options.expect);
+      const committed = await this.commit(dir, tmp, tmpName, name);
       meta.setFile(path, committed, options.mtime, options.executable);
     } catch (e) {
-      if (!crashed) await discard(tmpDir, tmpName);
+      if (!crashed) await discard(dir, tmpName);
       throw await this.failure(e, path);
     }
     this.notify(path);

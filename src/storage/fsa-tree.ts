@@ -64,19 +64,15 @@ export abstract class FsaTree {
     ]);
   }
 
-  /** Makes the committed temporary file `name` in `dir`; returns the target's File. */
-  protected async commit(
-    tmp: { readonly dir: DirHandle; readonly name: string; readonly file: FileHandle },
-    dir: DirHandle,
-    name: string,
-  ) {
-    if (this.useMove && canMove(tmp.file)) {
-      await moveHandle(tmp.file, dir, name); // replaces the target in one rename
-      return tmp.file.getFile(); // the handle follows the move
+  /** Makes the committed temporary file the target; returns the target's File. */
+  protected async commit(dir: DirHandle, tmp: FileHandle, tmpName: string, name: string) {
+    if (this.useMove && canMove(tmp)) {
+      await moveHandle(tmp, dir, name); // replaces the target in one rename
+      return tmp.getFile(); // the handle follows the move
     }
     const target = await dir.getFileHandle(name, { create: true });
-    await writeChunks(target, streamOf(await tmp.file.getFile()));
-    await discard(tmp.dir, tmp.name);
+    await writeChunks(target, streamOf(await tmp.getFile()));
+    await discard(dir, tmpName);
     return target.getFile();
   }
 

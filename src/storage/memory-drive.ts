@@ -119,10 +119,8 @@ export class MemoryDrive implements Drive {
     await this.ensureOk();
     this.recheck(path, options.expect);
     const parent = parentPath(path);
-    // An early write (options.commit) makes no directory before it commits: see WriteOptions.
-    if (!options.commit) this.ensureDirs(parent);
-    const tmpDir = options.commit ? '' : parent;
-    const tmp = `${tmpDir === '' ? '' : `${tmpDir}/`}${TEMP_PREFIX}${++this.temps}`;
+    this.ensureDirs(parent);
+    const tmp = `${parent === '' ? '' : `${parent}/`}${TEMP_PREFIX}${++this.temps}`;
     this.set(tmp, { kind: 'file', data: new Uint8Array(), mtime: this.now(), executable: false });
     let crashed = false;
     try {
@@ -135,9 +133,8 @@ export class MemoryDrive implements Drive {
         crashed = true; // as if the process died here: the temporary file stays
         throw e;
       });
-      const expect = options.commit ? await options.commit() : options.expect;
       await this.ensureOk();
-      this.recheck(path, expect);
+      this.recheck(path, options.expect);
       this.ensureDirs(parent);
       this.nodes.delete(this.key(tmp));
       this.set(path, file);

@@ -136,12 +136,9 @@ export class NodeDrive extends NodeTree implements Drive {
   ): Promise<DriveEntry> {
     validatePath(path);
     await this.ensureOk();
-    const check = (expect?: Expect): Promise<Stats | undefined> =>
-      this.recheck(path, expect, 'write');
-    const before = await check(options.expect);
-    // An early write (options.commit) makes no directory before it commits: see WriteOptions.
-    const tmpDir = options.commit ? this.root : await this.ensureDirs(parentPath(path));
-    const tmp = join(tmpDir, tempName());
+    const check = (): Promise<Stats | undefined> => this.recheck(path, options.expect, 'write');
+    const before = await check();
+    const tmp = join(await this.ensureDirs(parentPath(path)), tempName());
     let crashed = false;
     try {
       const fh = await open(tmp, 'wx', 0o666); // O_EXCL: a fresh file, never through a link
@@ -159,11 +156,7 @@ export class NodeDrive extends NodeTree implements Drive {
         crashed = true; // as if the process died here: the temporary file stays
         throw e;
       });
-      if (options.commit) {
-        const expect = await options.commit();
-        await this.ensureDirs(parentPath(path));
-        await check(expect);
-      } else await check(options.expect);
+      await check();
       await fsRename(tmp, this.abs(path));
     } catch (e) {
       if (!crashed) await discard(tmp);

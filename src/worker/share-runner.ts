@@ -236,7 +236,6 @@ export class ShareRunner {
     await this.peers.stop();
     r.stopWatch();
     await r.last.catch(() => undefined);
-    await r.engine.stop();
     await r.fsa?.flush().catch(() => undefined);
     this.view.detach();
   }

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { blockKeys, encryptBlock } from '../../src/core/blocks';
 import { fromUtf8, toHex, utf8 } from '../../src/core/bytes';
 import { createShare, toRead, toStore, type Capability } from '../../src/core/capability';
 import { conflictPath, isConflictPath } from '../../src/core/conflict';
 import type { Session } from '../../src/core/session';
 import { ShareEngine } from '../../src/engine/share';
-import type { DriveEntry, Expect, WriteOptions } from '../../src/core/drive';
+import type { DriveEntry, WriteOptions } from '../../src/core/drive';
 import { MemoryDrive } from '../../src/storage/memory-drive';
 import { MemoryStateStore } from '../../src/storage/memory-state-store';
 import { until } from '../helpers/pipe';
 import { MemoryObjectStore } from '../helpers/memory-store';
-import { put, snapshot, T0 } from './fixture';
+import { HidingStore, put, snapshot, T0 } from './fixture';
 
 const DEV = { a: '00000000000000aa', b: '00000000000000bb', r: '00000000000000cc' };
 const STORE_DEV = '00000000000000dd';
@@ -22,26 +23,12 @@ class RacingDrive extends MemoryDrive {
     data: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     options: WriteOptions,
   ): Promise<DriveEntry> {
-    // The local edit lands right before the overwrite is checked, written early or not.
-    const editFirst = async (expect: Expect | undefined): Promise<void> => {
-      const race = this.race;
-      if (race?.path !== path || typeof expect !== 'object') return;
+    const race = this.race;
+    if (race?.path === path && typeof options.expect === 'object') {
       this.race = undefined;
       await super.write(path, [race.data], { mtime: T0 + 999, executable: false });
-    };
-    const { commit } = options;
-    if (!commit) {
-      await editFirst(options.expect);
-      return super.write(path, data, options);
     }
-    return super.write(path, data, {
-      ...options,
-      commit: async () => {
-        const expect = await commit();
-        await editFirst(expect);
-        return expect;
-      },
-    });
+    return super.write(path, data, options);
   }
 }
 
@@ -235,6 +222,47 @@ describe('ShareEngine', () => {
     const texts = await Promise.all(rFiles.map((p) => text(r, p)));
     expect(texts).toContain('local edit by reader');
     expect(texts).toContain('second from a');
+  });
+
+  it("leaves a Read peer's file in place when a block is missing, as no local edit", async () => {
+    const cap = createShare();
+    const a = await peer(cap, DEV.a);
+    await put(a.drive!, 'doc.txt', utf8('v1'));
+    await a.engine.start();
+    const store = new HidingStore(new MemoryObjectStore());
+    const drive = new MemoryDrive({ now: () => T0 });
+    await drive.createMarker();
+    const r: Peer = {
+      engine: new ShareEngine({
+        capability: toRead(cap),
+        drive,
+        store,
+        state: new MemoryStateStore(),
+        device: DEV.r,
+        now: () => T0,
+      }),
+      drive,
+      store: new MemoryObjectStore(), // unused: the engine's store hides blocks
+      state: new MemoryStateStore(),
+    };
+    await r.engine.start();
+    link(a, r);
+    await until(
+      () => r.engine.replica.graph.all().length === 1 && r.engine.status.state === 'idle',
+    );
+    await eventually(async () => (await listing(r)).includes('doc.txt'));
+
+    // v2's block "vanishes" from R's store after it is fetched: the apply cannot write doc.txt.
+    const v2 = utf8('v2 from a');
+    await put(a.drive!, 'doc.txt', v2, T0 + 10);
+    store.hidden.add(toHex(encryptBlock(blockKeys(cap.readKey), v2).address)); // one block
+    await a.engine.sync();
+    await until(
+      () => r.engine.replica.graph.all().length === 2 && r.engine.status.state === 'idle',
+    );
+    await r.engine.sync();
+    expect(await listing(r)).toEqual(['doc.txt']);
+    expect(await text(r, 'doc.txt')).toBe('v1');
   });
 
   it("keeps a Read peer's edit made during the apply beside the remote version", async () => {

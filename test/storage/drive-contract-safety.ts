@@ -6,7 +6,6 @@
 import { expect, it } from 'vitest';
 import { bytesEqual, utf8 } from '../../src/core/bytes';
 import type { Expect } from '../../src/core/drive';
-import { PeerfoldError } from '../../src/core/errors';
 import { FaultyDrive } from '../../src/storage/faulty-drive';
 import type { Ctx } from './drive-contract';
 import { bytesFor, chunksOf, codeOf, listAll, MTIME, put, readAll, text } from './drive-contract';
@@ -68,57 +67,6 @@ export function driveSafetyContract(ctx: Ctx): void {
       expect: 'absent',
     });
     expect(await codeOf(fresh)).toBe('ok');
-  });
-
-  it('lands a write started early at the Expect its commit gives, and drops it on a rejection', async () => {
-    const { d } = ctx;
-    const seen = await put(d, 'early.txt', 'v1');
-    let edited = false;
-    const early = (commit: () => Promise<Expect | undefined>): Promise<unknown> =>
-      d.write('early.txt', [utf8('remote')], { mtime: MTIME, executable: false, commit });
-    // The Expect is asked for after the data is written: an edit made before that is seen.
-    const stale = early(async () => {
-      await put(d, 'early.txt', 'edited while staged');
-      edited = true;
-      return { size: seen.size, mtime: seen.mtime };
-    });
-    expect(await codeOf(stale)).toBe('changed');
-    expect(edited).toBe(true);
-    expect(await text(d, 'early.txt')).toBe('edited while staged');
-    const now = (await d.stat('early.txt'))!;
-    expect(await codeOf(early(() => Promise.resolve({ size: now.size, mtime: now.mtime })))).toBe(
-      'ok',
-    );
-    expect(await text(d, 'early.txt')).toBe('remote');
-    const dropped = early(() => Promise.reject(new PeerfoldError('missing', 'not wanted')));
-    expect(await codeOf(dropped)).toBe('missing');
-    expect(await text(d, 'early.txt')).toBe('remote');
-    expect(await d.cleanupTemp()).toBe(0); // the dropped write removed its temporary file
-  });
-
-  it('shows nothing of a write started early until it commits, not even its new directories', async () => {
-    const { d } = ctx;
-    let asked!: () => void;
-    const reached = new Promise<void>((r) => (asked = r));
-    let land!: (e: Expect) => void;
-    const write = d.write('new/deep/f.txt', [utf8('early')], {
-      mtime: MTIME,
-      executable: false,
-      commit: () => {
-        asked();
-        return new Promise<Expect>((r) => (land = r));
-      },
-    });
-    await reached; // the data is written and synced
-    expect(await listAll(d)).toEqual([]);
-    land('absent');
-    expect(await codeOf(write)).toBe('ok');
-    expect(await text(d, 'new/deep/f.txt')).toBe('early');
-    expect((await listAll(d)).map((e) => e.path).sort()).toEqual([
-      'new',
-      'new/deep',
-      'new/deep/f.txt',
-    ]);
   });
 
   it('never clobbers something else in the way', async () => {
