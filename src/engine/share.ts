@@ -3,6 +3,8 @@
  * the folder. `sync()` scans the folder into the local index, merges it with the frontier's
  * roots, applies the merge to the folder and, for a Write peer whose folder now holds exactly
  * the merge, signs a head over it (parents: the frontier that was merged, never a newer one).
+ * A pass started by a received head alone skips the scan (nothing says the folder changed; the
+ * apply's Expect re-checks still refuse to overwrite an edit no scan has seen).
  *
  * - A Read peer never signs: its local edits stay in its local index (merged into every apply);
  *   a file edited between scan and apply is moved aside to a conflict copy, then applied over.
@@ -75,13 +77,15 @@ export class ShareEngine {
   private started = false;
   private running: Promise<void> | undefined;
   private again = false;
+  /** The folder may hold changes no scan has seen: the next pass scans first. */
+  private folderChanged = true;
 
   constructor(private readonly options: ShareOptions) {
     const cap = options.capability;
     this.saved = new ShareState(options.state);
     this.replica = new Replica(cap, options.store, {
       head: () => {
-        if (this.started) void this.sync();
+        if (this.started) void this.schedule();
       },
       warning: (w) => this.warnings.push(w),
     });
@@ -118,8 +122,17 @@ export class ShareEngine {
     await this.sync();
   }
 
-  /** Runs a sync pass; a call while one runs schedules one more and waits for it. Never throws. */
+  /**
+   * Runs a sync pass that scans the folder first (it may have changed: a watcher event, the
+   * periodic rescan); a call while one runs schedules one more and waits for it. Never throws.
+   */
   sync(): Promise<void> {
+    this.folderChanged = true;
+    return this.schedule();
+  }
+
+  /** Runs (or schedules) a pass; it scans only if the folder may have changed since the last. */
+  private schedule(): Promise<void> {
     if (this.running) {
       this.again = true;
       return this.running;
@@ -179,35 +192,30 @@ export class ShareEngine {
     }
   }
 
-  /** Scan, merge, apply, maybe publish; true when another pass is needed at once. */
+  /**
+   * Scan (if the folder may have changed), merge, apply, maybe publish; true when another pass
+   * is needed at once. A pass for a received head alone does not scan: the apply re-checks each
+   * path it touches (Expect), so an edit no scan has seen yet is refused, never overwritten.
+   */
   private async folderPass(): Promise<boolean> {
     const ctx = this.ctx!;
     const drive = this.options.drive!;
     const { device, capability: cap } = this.options;
-    const scan = await scanFolder({
-      drive,
-      ctx,
-      blocks: this.blocks!,
-      store: this.options.store,
-      root: this.root!,
-      device,
-      floor: this.floor,
-      now: this.options.now,
-      stamps: this.stamps,
-    });
-    this.root = scan.root;
-    this.floor = scan.floor;
-    await this.persistLocal();
-    if (!sameStamps(this.stamps, scan.stamps)) await this.saved.saveStamps(scan.stamps);
-    this.stamps = scan.stamps;
-
-    const { frontier, target } = await this.mergeFrontier(scan.root);
+    if (this.folderChanged) {
+      this.folderChanged = false; // an event during the scan sets it again
+      await this.scan().catch((e: unknown) => {
+        this.folderChanged = true;
+        throw e;
+      });
+    }
+    const local = this.root!;
+    const { frontier, target } = await this.mergeFrontier(local);
     const applied = await applyTree({
       drive,
       ctx,
       blocks: this.blocks!,
       store: this.options.store,
-      from: scan.root,
+      from: local,
       to: target,
     });
     this.root = applied.root;
@@ -229,7 +237,8 @@ export class ShareEngine {
         const edited = applied.conflicts.filter((c) => c.reason.startsWith('changed'));
         await this.keepLocalEdits(edited.map((c) => c.path));
       }
-      return true; // the folder changed under the apply: scan again before publishing
+      this.folderChanged = true; // it changed under the apply: scan again before publishing
+      return true;
     }
     if (cap.role !== 'write') return false;
     const here = toHex(applied.root);
@@ -249,6 +258,26 @@ export class ShareEngine {
     this.replica.addLocalHead(head);
     await this.persistHeads();
     return false;
+  }
+
+  /** Scans the folder into the local index (and saves it). */
+  private async scan(): Promise<void> {
+    const scan = await scanFolder({
+      drive: this.options.drive!,
+      ctx: this.ctx!,
+      blocks: this.blocks!,
+      store: this.options.store,
+      root: this.root!,
+      device: this.options.device,
+      floor: this.floor,
+      now: this.options.now,
+      stamps: this.stamps,
+    });
+    this.root = scan.root;
+    this.floor = scan.floor;
+    await this.persistLocal();
+    if (!sameStamps(this.stamps, scan.stamps)) await this.saved.saveStamps(scan.stamps);
+    this.stamps = scan.stamps;
   }
 
   /** The merge of the local index with the frontier, refusing heads whose trees cannot be read. */

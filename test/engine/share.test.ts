@@ -32,6 +32,15 @@ class RacingDrive extends MemoryDrive {
   }
 }
 
+/** A MemoryDrive that counts folder walks (scans). */
+class ListCountingDrive extends MemoryDrive {
+  lists = 0;
+  override list(under?: string): AsyncGenerator<DriveEntry> {
+    this.lists++;
+    return super.list(under);
+  }
+}
+
 interface Peer {
   engine: ShareEngine;
   drive: MemoryDrive | undefined;
@@ -222,6 +231,34 @@ describe('ShareEngine', () => {
     const texts = await Promise.all(rFiles.map((p) => text(r, p)));
     expect(texts).toContain('local edit by reader');
     expect(texts).toContain('second from a');
+  });
+
+  it('applies a received head without rescanning, and still never overwrites an unseen edit', async () => {
+    const cap = createShare();
+    const a = await peer(cap, DEV.a);
+    const drive = new ListCountingDrive({ now: () => T0 });
+    const b = await peer(cap, DEV.b, true, drive);
+    await put(a.drive!, 'x.txt', utf8('x1'));
+    await put(a.drive!, 'y.txt', utf8('y1'));
+    await a.engine.start();
+    await b.engine.start();
+    link(a, b);
+    await converge(a, b);
+
+    const lists = drive.lists;
+    await put(a.drive!, 'y.txt', utf8('y2 from a'), T0 + 10);
+    await a.engine.sync();
+    await eventually(async () => (await text(b, 'y.txt')) === 'y2 from a');
+    expect(drive.lists).toBe(lists); // the pass for A's head did not walk B's folder
+
+    // B edits x.txt and no watcher tells its engine; A's new x.txt arrives: refused, then kept.
+    await put(b.drive!, 'x.txt', utf8('x edited on b, unseen'), T0 + 30);
+    await put(a.drive!, 'x.txt', utf8('x2 from a'), T0 + 20);
+    await a.engine.sync();
+    await converge(a, b);
+    const texts = await Promise.all((await listing(b)).map((p) => text(b, p)));
+    expect(texts).toContain('x edited on b, unseen');
+    expect(texts).toContain('x2 from a');
   });
 
   it("leaves a Read peer's file in place when a block is missing, as no local edit", async () => {
