@@ -51,25 +51,38 @@ function search(n: number, keyAt: (i: number) => string, path: string): number {
   return lo;
 }
 
-/** Every entry, in path order. */
-export async function* iterate(ctx: TreeContext, root: Address): AsyncGenerator<Entry> {
-  for await (const e of iterateStored(ctx, root)) yield await loadEntry(ctx, e);
+/**
+ * Every entry, in path order; with `under` (a directory path, '' for all), only the entries
+ * below it, reading only the nodes whose key range reaches them.
+ */
+export async function* iterate(ctx: TreeContext, root: Address, under = ''): AsyncGenerator<Entry> {
+  const range = under === '' ? undefined : `${under}/`;
+  for await (const e of iterateStored(ctx, root, range)) yield await loadEntry(ctx, e);
 }
+
+/** Whether `path` sorts after every path starting with `prefix` ('/' sorts first: they are contiguous). */
+const pastPrefix = (path: string, prefix: string): boolean =>
+  comparePaths(path, prefix) > 0 && !path.startsWith(prefix);
 
 async function* iterateStored(
   ctx: TreeContext,
   address: Address,
+  prefix: string | undefined,
   expect?: NodeExpect,
 ): AsyncGenerator<StoredEntry> {
   const node = await readNode(ctx, address, expect);
   if (node.kind === 'leaf') {
-    yield* node.entries;
+    for (const e of node.entries) if (prefix === undefined || e.path.startsWith(prefix)) yield e;
   } else if (node.kind === 'internal') {
     const { children, level } = node;
     for (let i = 0; i < children.length; i++) {
       const c = children[i]!;
       const after = i > 0 ? children[i - 1]!.key : expect?.after;
-      yield* iterateStored(ctx, c.address, { level: level - 1, after, last: c.key });
+      if (prefix !== undefined) {
+        if (after !== undefined && pastPrefix(after, prefix)) return; // the rest sorts later
+        if (comparePaths(c.key, prefix) < 0) continue; // all of it sorts before the prefix
+      }
+      yield* iterateStored(ctx, c.address, prefix, { level: level - 1, after, last: c.key });
     }
   }
 }
