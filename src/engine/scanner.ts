@@ -36,6 +36,11 @@ export interface ScanOptions {
   readonly now?: () => number;
   /** Change tokens (DriveEntry.change) of files as last read, by path. */
   readonly stamps?: ReadonlyMap<string, string>;
+  /**
+   * Scan only below this directory (default '': the whole folder). It must exist: entries of the
+   * index below it that the listing lacks become tombstones, and nothing else is looked at.
+   */
+  readonly under?: string;
 }
 
 export interface Skipped {
@@ -52,7 +57,7 @@ export interface ScanResult {
   readonly floor: number;
   /** Local paths left out of the index this time, and why. */
   readonly skipped: Skipped[];
-  /** Change tokens of the listed files whose entries describe them now (persist them). */
+  /** Change tokens of the listed files whose entries describe them now (below `under`). */
   readonly stamps: Map<string, string>;
 }
 
@@ -88,9 +93,11 @@ async function listFolder(
   drive: Drive,
   index: ReadonlyMap<string, Entry>,
   skipped: Skipped[],
+  under: string,
 ): Promise<Map<string, DriveEntry>> {
   const raw: DriveEntry[] = [];
-  for await (const e of drive.list()) raw.push(e); // throws 'paused' before anything changes
+  // Throws 'paused' before anything changes.
+  for await (const e of drive.list(under === '' ? undefined : under)) raw.push(e);
   const valid: DriveEntry[] = [];
   for (const e of raw) {
     const path = normalizePath(e.path);
@@ -158,8 +165,9 @@ export async function scanFolder(opts: ScanOptions): Promise<ScanResult> {
   const now = opts.now ?? Date.now;
   const skipped: Skipped[] = [];
   const index = new Map<string, Entry>();
-  for await (const e of iterate(ctx, opts.root)) index.set(e.path, e);
-  const listed = await listFolder(opts.drive, index, skipped);
+  const under = opts.under ?? '';
+  for await (const e of iterate(ctx, opts.root, under)) index.set(e.path, e);
+  const listed = await listFolder(opts.drive, index, skipped, under);
 
   let floor = opts.floor;
   const version = (old: Entry | undefined): Entry['version'] => {

@@ -39,6 +39,7 @@ import { buildTree, treeKeys, type TreeContext } from '../core/tree';
 import { applyTree } from './apply';
 import { claimFolder } from './marker';
 import { isUnreadableTree, loadRefused, refuseHead, treeDefect } from './refused';
+import { ChangedDirs, existingDir, outermost } from './changed-dirs';
 import { scanFolder } from './scanner';
 import { ShareState } from './share-state';
 
@@ -77,8 +78,8 @@ export class ShareEngine {
   private started = false;
   private running: Promise<void> | undefined;
   private again = false;
-  /** The folder may hold changes no scan has seen: the next pass scans first. */
-  private folderChanged = true;
+  /** Where the folder may hold changes no scan has seen: the next pass scans there first. */
+  private readonly changed = new ChangedDirs();
 
   constructor(private readonly options: ShareOptions) {
     const cap = options.capability;
@@ -127,7 +128,13 @@ export class ShareEngine {
    * periodic rescan); a call while one runs schedules one more and waits for it. Never throws.
    */
   sync(): Promise<void> {
-    this.folderChanged = true;
+    this.changed.all();
+    return this.schedule();
+  }
+
+  /** Like `sync()`, for changes a watcher reported at these paths: scans only around them. */
+  syncPaths(paths: Iterable<string>): Promise<void> {
+    this.changed.add(paths);
     return this.schedule();
   }
 
@@ -201,12 +208,16 @@ export class ShareEngine {
     const ctx = this.ctx!;
     const drive = this.options.drive!;
     const { device, capability: cap } = this.options;
-    if (this.folderChanged) {
-      this.folderChanged = false; // an event during the scan sets it again
-      await this.scan().catch((e: unknown) => {
-        this.folderChanged = true;
-        throw e;
-      });
+    const pending = this.changed.take(); // an event during the scans adds to the next pass
+    try {
+      if (pending === 'all') await this.scan('');
+      const dirs = pending === 'all' ? [] : pending;
+      for (const dir of outermost(await Promise.all(dirs.map((d) => existingDir(drive, d))))) {
+        await this.scan(dir);
+      }
+    } catch (e) {
+      this.changed.all();
+      throw e;
     }
     const local = this.root!;
     const { frontier, target } = await this.mergeFrontier(local);
@@ -237,7 +248,7 @@ export class ShareEngine {
         const edited = applied.conflicts.filter((c) => c.reason.startsWith('changed'));
         await this.keepLocalEdits(edited.map((c) => c.path));
       }
-      this.folderChanged = true; // it changed under the apply: scan again before publishing
+      this.changed.all(); // it changed under the apply: scan again before publishing
       return true;
     }
     if (cap.role !== 'write') return false;
@@ -260,9 +271,10 @@ export class ShareEngine {
     return false;
   }
 
-  /** Scans the folder into the local index (and saves it). */
-  private async scan(): Promise<void> {
+  /** Scans the folder below `under` ('' for all of it) into the local index (and saves it). */
+  private async scan(under: string): Promise<void> {
     const scan = await scanFolder({
+      under,
       drive: this.options.drive!,
       ctx: this.ctx!,
       blocks: this.blocks!,
@@ -276,8 +288,13 @@ export class ShareEngine {
     this.root = scan.root;
     this.floor = scan.floor;
     await this.persistLocal();
-    if (!sameStamps(this.stamps, scan.stamps)) await this.saved.saveStamps(scan.stamps);
-    this.stamps = scan.stamps;
+    // A partial scan read stamps below `under` only: the others stay as they were.
+    const outside = [...this.stamps].filter(
+      ([path]) => under !== '' && !path.startsWith(`${under}/`),
+    );
+    const stamps = new Map([...outside, ...scan.stamps]);
+    if (!sameStamps(this.stamps, stamps)) await this.saved.saveStamps(stamps);
+    this.stamps = stamps;
   }
 
   /** The merge of the local index with the frontier, refusing heads whose trees cannot be read. */

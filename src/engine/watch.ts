@@ -1,8 +1,10 @@
 /**
  * The watcher (DESIGN.md section 6): keeps a running share's index following its folder.
  *
- * - Change events from `drive.watch` are debounced into one `sync()`: a burst of writes (an
- *   unpacked archive, a build) costs one scan, yet a steady stream still syncs every `maxDelayMs`.
+ * - Change events from `drive.watch` are debounced into one sync: a burst of writes (an unpacked
+ *   archive, a build) costs one scan, yet a steady stream still syncs every `maxDelayMs`. Events
+ *   that name paths make it `syncPaths` (only their directories are scanned); one that names no
+ *   path makes it a whole `sync()`.
  * - A periodic rescan every `rescanMs` is the safety net for events the platform drops (fs.watch
  *   is best effort: overflowing queues, network file systems, non-recursive platforms).
  * - While the share is paused (root or marker gone), the folder is checked every `resumeCheckMs`;
@@ -14,8 +16,10 @@ import type { ShareStatus } from './share';
 
 /** What the watcher needs of a ShareEngine. */
 export interface Syncable {
-  /** Runs (or schedules) a sync pass; never throws. */
+  /** Runs (or schedules) a sync pass that scans the whole folder; never throws. */
   sync(): Promise<void>;
+  /** Like `sync()`, scanning only around these changed paths. */
+  syncPaths?(paths: Iterable<string>): Promise<void>;
   readonly status: ShareStatus;
 }
 
@@ -49,15 +53,27 @@ export function watchShare(engine: Syncable, drive: Drive, options: WatchOptions
   let quiet: Timer | undefined;
   let longest: Timer | undefined;
   let checking = false;
+  /** What changed since the last sync: paths, or anything. */
+  let changed: Set<string> | 'all' = new Set();
 
   const fire = (): void => {
     clearTimeout(quiet);
     clearTimeout(longest);
     quiet = longest = undefined;
-    if (!stopped) void engine.sync();
-  };
-  const onChange = (): void => {
+    const paths = changed;
+    changed = new Set();
     if (stopped) return;
+    if (paths === 'all' || !engine.syncPaths) void engine.sync();
+    else void engine.syncPaths(paths);
+  };
+  const fireAll = (): void => {
+    changed = 'all';
+    fire();
+  };
+  const onChange = (path?: string): void => {
+    if (stopped) return;
+    if (path === undefined) changed = 'all';
+    else if (changed !== 'all') changed.add(path);
     clearTimeout(quiet);
     quiet = setTimeout(fire, debounceMs);
     longest ??= setTimeout(fire, maxDelayMs);
@@ -74,12 +90,12 @@ export function watchShare(engine: Syncable, drive: Drive, options: WatchOptions
         // Still paused, but maybe for another reason now (the root came back without its
         // marker): a pass re-reads why, so the user sees what to do next.
         const { status: now } = engine;
-        if (now.state === 'paused' && !now.reason.includes(status)) fire();
+        if (now.state === 'paused' && !now.reason.includes(status)) fireAll();
         return;
       }
       unwatch();
       unwatch = drive.watch(onChange);
-      fire();
+      fireAll();
     } catch (e) {
       options.onError?.(e);
     } finally {
@@ -87,7 +103,7 @@ export function watchShare(engine: Syncable, drive: Drive, options: WatchOptions
     }
   };
 
-  const rescan = setInterval(fire, options.rescanMs ?? WATCH_DEFAULTS.rescanMs);
+  const rescan = setInterval(fireAll, options.rescanMs ?? WATCH_DEFAULTS.rescanMs);
   const resume = setInterval(
     () => void checkResume(),
     options.resumeCheckMs ?? WATCH_DEFAULTS.resumeCheckMs,

@@ -125,6 +125,8 @@ export async function probeCaseInsensitive(
 interface ObserverRecord {
   type: string;
   relativePathComponents: string[];
+  /** For a 'moved' record: where it was (its old directory changed too). */
+  relativePathMovedFrom?: string[];
 }
 type ObserverCtor = new (cb: (records: ObserverRecord[]) => void) => {
   observe(handle: DirHandle, options: { recursive: boolean }): Promise<void>;
@@ -145,6 +147,8 @@ export function observe(root: DirHandle, onChange: (path?: string) => void): () 
       if (parts.length === 0 || r.type === 'errored' || r.type === 'unknown') onChange();
       else if (parts[0]!.toLowerCase() === MARKER_DIR) onChange();
       else if (!parts.some(isSkipped)) onChange(normalizePath(parts.join('/')));
+      const from = r.relativePathMovedFrom;
+      if (from?.length && !from.some(isSkipped)) onChange(normalizePath(from.join('/')));
     }
   });
   observer.observe(root, { recursive: true }).catch(() => onChange());

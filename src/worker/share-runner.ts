@@ -216,6 +216,7 @@ export class ShareRunner {
       running.stopWatch = watchShare(
         {
           sync: () => (running.last = engine.sync()),
+          syncPaths: (paths) => (running.last = engine.syncPaths(paths)),
           get status() {
             return engine.status;
           },

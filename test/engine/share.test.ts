@@ -11,6 +11,7 @@ import { MemoryStateStore } from '../../src/storage/memory-state-store';
 import { until } from '../helpers/pipe';
 import { MemoryObjectStore } from '../helpers/memory-store';
 import { HidingStore, put, snapshot, T0 } from './fixture';
+import { lookup, treeKeys } from '../../src/core/tree';
 
 const DEV = { a: '00000000000000aa', b: '00000000000000bb', r: '00000000000000cc' };
 const STORE_DEV = '00000000000000dd';
@@ -35,8 +36,11 @@ class RacingDrive extends MemoryDrive {
 /** A MemoryDrive that counts folder walks (scans). */
 class ListCountingDrive extends MemoryDrive {
   lists = 0;
+  /** The directory each walk was asked for (undefined: the whole folder). */
+  unders: (string | undefined)[] = [];
   override list(under?: string): AsyncGenerator<DriveEntry> {
     this.lists++;
+    this.unders.push(under);
     return super.list(under);
   }
 }
@@ -259,6 +263,34 @@ describe('ShareEngine', () => {
     const texts = await Promise.all((await listing(b)).map((p) => text(b, p)));
     expect(texts).toContain('x edited on b, unseen');
     expect(texts).toContain('x2 from a');
+  });
+
+  it('scans only the directories a watcher named, and the whole folder on sync()', async () => {
+    const cap = createShare();
+    const drive = new ListCountingDrive({ now: () => T0 });
+    const a = await peer(cap, DEV.a, true, drive);
+    await put(drive, 'docs/a.txt', utf8('a1'));
+    await put(drive, 'other/b.txt', utf8('b1'));
+    await a.engine.start();
+    const sizeOf = async (path: string): Promise<number | undefined> => {
+      const ctx = { store: a.store, keys: treeKeys(cap.readKey) };
+      return (await lookup(ctx, a.engine.localRoot!, path))?.size;
+    };
+
+    drive.unders = [];
+    await put(drive, 'docs/a.txt', utf8('a2 longer'), T0 + 5);
+    await put(drive, 'other/b.txt', utf8('b2 longer'), T0 + 5); // not reported
+    await a.engine.syncPaths(['docs/a.txt']);
+    expect(drive.unders).toEqual(['docs']);
+    expect(await sizeOf('docs/a.txt')).toBe(9);
+    expect(await sizeOf('other/b.txt')).toBe(2);
+
+    await drive.remove('docs/a.txt');
+    await drive.remove('docs'); // a deleted directory is scanned from its parent
+    await a.engine.syncPaths(['docs/a.txt']);
+    expect(drive.unders).toEqual(['docs', undefined]);
+    expect(await sizeOf('docs/a.txt')).toBe(0); // a tombstone
+    expect(await sizeOf('other/b.txt')).toBe(9); // the whole folder was scanned
   });
 
   it("leaves a Read peer's file in place when a block is missing, as no local edit", async () => {

@@ -21,6 +21,20 @@ class CountingEngine implements Syncable {
   }
 }
 
+/** An engine that records each sync: the paths it was given, or 'all'. */
+class PathEngine implements Syncable {
+  calls: (string[] | 'all')[] = [];
+  status: ShareStatus = { state: 'idle' };
+  sync(): Promise<void> {
+    this.calls.push('all');
+    return Promise.resolve();
+  }
+  syncPaths(paths: Iterable<string>): Promise<void> {
+    this.calls.push([...paths].sort());
+    return Promise.resolve();
+  }
+}
+
 const OPTIONS = { debounceMs: 100, maxDelayMs: 1_000, rescanMs: 10_000, resumeCheckMs: 500 };
 
 const stops: (() => void)[] = [];
@@ -56,6 +70,28 @@ describe('watchShare with a counting engine (fake timers)', () => {
       await vi.advanceTimersByTimeAsync(50);
     }
     expect(engine.syncs).toBe(2); // at 1 000 and 2 000 ms; the debounce alone would never fire
+  });
+
+  it('passes the reported paths on, and scans everything for an event without a path or a rescan', async () => {
+    vi.useFakeTimers();
+    let emit: (path?: string) => void = () => undefined;
+    const drive = {
+      watch: (onChange: (path?: string) => void) => ((emit = onChange), () => undefined),
+      status: () => Promise.resolve('ok'),
+    } as unknown as MemoryDrive;
+    const engine = new PathEngine();
+    stops.push(watchShare(engine, drive, OPTIONS));
+    emit('a/x.txt');
+    emit('b/y.txt');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(engine.calls).toEqual([['a/x.txt', 'b/y.txt']]);
+    emit('c/z.txt');
+    emit();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(engine.calls).toEqual([['a/x.txt', 'b/y.txt'], 'all']);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(engine.calls.at(-1)).toBe('all');
+    expect(engine.calls).toHaveLength(3);
   });
 
   it('rescans periodically with no event at all, and stops everything when stopped', async () => {
