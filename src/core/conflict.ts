@@ -66,6 +66,12 @@ export function conflictPath(
   return `${path.slice(0, slash + 1)}${base}${mark}${ext}`;
 }
 
+/** What every conflict-copy name of `path` starts with (`dir/base.sync-conflict-`). */
+export function conflictPrefix(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return `${path.slice(0, slash + 1)}${splitName(path.slice(slash + 1))[0]}${MARKER}`;
+}
+
 /**
  * The path a conflict-copy name was derived from (its last marker removed), or undefined when
  * `path` is not shaped like a name that `conflictPath` produces.

@@ -2,20 +2,35 @@
  * Merge at the level of trees: the root of the folder that several heads describe together.
  * The per-path rules are mergeMaps's (merge.ts); this reads the trees and writes the result.
  *
- * Equal roots are merged once, and a single distinct root is returned as it is. Otherwise the
- * trees are read in full: merges happen only when writers were concurrent, and mergeMaps's
- * rules (conflict-copy names, directory clashes) look beyond the paths that differ.
+ * Equal roots are merged once, and a single distinct root is returned as it is. Two roots where
+ * one has seen everything the other holds merge to that one, found by a diff that reads only
+ * where the trees differ: the common case (a local edit on top of the last head, a head that
+ * extends what a receiver holds) then costs no full read of either tree. "Seen everything": at
+ * every path where they differ (at most FAST_DIFFS), it has an entry covering the other's (or
+ * the other has none), and no conflict copy of that path exists in either tree, so each family
+ * mergeMaps would form there has that one survivor, placed where it is. Otherwise the trees are
+ * read in full: mergeMaps's rules (conflict-copy names, directory clashes) look beyond the paths
+ * that differ.
  */
 import { toHex } from './bytes';
+import { conflictPrefix, isConflictPath } from './conflict';
 import type { Entry } from './entry';
-import { mergeMaps } from './merge';
+import { covers, mergeMaps } from './merge';
 import type { Address } from './objects';
-import { buildTree, iterate, type TreeContext } from './tree';
+import { buildTree, diffTrees, hasPrefix, iterate, type TreeContext } from './tree';
+
+/** Differing paths the fast case checks one by one; more, and a full merge is as cheap. */
+const FAST_DIFFS = 1000;
 
 export async function mergeTrees(ctx: TreeContext, roots: readonly Address[]): Promise<Address> {
   const distinct = [...new Map(roots.map((r) => [toHex(r), r])).values()];
   if (distinct.length === 0) return buildTree(ctx, []);
   if (distinct.length === 1) return distinct[0]!;
+  if (distinct.length === 2) {
+    const [a, b] = distinct as [Address, Address];
+    if (await hasSeenAll(ctx, a, b)) return a;
+    if (await hasSeenAll(ctx, b, a)) return b;
+  }
   const maps: Map<string, Entry>[] = [];
   for (const root of distinct) {
     const map = new Map<string, Entry>();
@@ -23,4 +38,16 @@ export async function mergeTrees(ctx: TreeContext, roots: readonly Address[]): P
     maps.push(map);
   }
   return buildTree(ctx, mergeMaps(maps).values());
+}
+
+/** Whether merging `a` with `b` gives `a` back (see the file comment); reads what differs. */
+async function hasSeenAll(ctx: TreeContext, a: Address, b: Address): Promise<boolean> {
+  let differing = 0;
+  for await (const { path, before, after } of diffTrees(ctx, a, b)) {
+    if (!before || (after && !covers(before, after))) return false;
+    if (++differing > FAST_DIFFS || isConflictPath(path)) return false;
+    const copies = conflictPrefix(path);
+    if ((await hasPrefix(ctx, a, copies)) || (await hasPrefix(ctx, b, copies))) return false;
+  }
+  return true;
 }

@@ -60,6 +60,12 @@ export async function* iterate(ctx: TreeContext, root: Address, under = ''): Asy
   for await (const e of iterateStored(ctx, root, range)) yield await loadEntry(ctx, e);
 }
 
+/** Whether some entry's path starts with `prefix`; reads only the nodes that could hold one. */
+export async function hasPrefix(ctx: TreeContext, root: Address, prefix: string): Promise<boolean> {
+  for await (const _ of iterateStored(ctx, root, prefix)) return true;
+  return false;
+}
+
 /** Whether `path` sorts after every path starting with `prefix` ('/' sorts first: they are contiguous). */
 const pastPrefix = (path: string, prefix: string): boolean =>
   comparePaths(path, prefix) > 0 && !path.startsWith(prefix);

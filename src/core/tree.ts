@@ -24,6 +24,7 @@ export {
 } from './tree-node';
 export {
   diffTrees,
+  hasPrefix,
   iterate,
   lookup,
   reachable,

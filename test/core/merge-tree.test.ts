@@ -6,6 +6,7 @@ import type { Entry } from '../../src/core/entry';
 import { mergeMaps } from '../../src/core/merge';
 import { mergeTrees } from '../../src/core/merge-tree';
 import { buildTree, iterate, treeKeys } from '../../src/core/tree';
+import { bumpVersion } from '../../src/core/version';
 import { MemoryObjectStore } from '../helpers/memory-store';
 
 const devices = ['00000000000000a1', '00000000000000b2', '00000000000000c3'];
@@ -68,6 +69,52 @@ describe('mergeTrees', () => {
         expect(toHex(await mergeTrees(ctx, [merged, roots[0]!]))).toBe(toHex(merged));
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it('merges a folder edited on top of a merged state with that state as mergeMaps does', async () => {
+    const ctx = context();
+    const edit = fc.record({
+      path: fc.constantFrom('a.txt', 'b.txt', 'dir/c.txt', 'dir/d', 'dir', 'new.txt', 'dir/e'),
+      deleted: fc.boolean(),
+    });
+    const byPath = (a: Entry, b: Entry) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+    const read = async (root: Uint8Array): Promise<Entry[]> => {
+      const out: Entry[] = [];
+      for await (const e of iterate(ctx, root)) out.push(e);
+      return out.sort(byPath);
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(view, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom(...devices),
+        fc.uniqueArray(edit, { selector: (e) => e.path, maxLength: 4 }),
+        async (views, device, edits) => {
+          const state = mergeMaps(views.map((v) => new Map(entries(v).map((e) => [e.path, e]))));
+          const edited = new Map(state);
+          for (const { path, deleted } of edits) {
+            const old = state.get(path);
+            if (old?.kind === 'dir' || path === 'dir') continue; // files only
+            edited.set(path, {
+              path,
+              kind: 'file',
+              size: 0,
+              mtime: 1_800_000_000_000,
+              executable: false,
+              blocks: [],
+              version: bumpVersion(old?.version ?? {}, device, 10),
+              device,
+              deleted,
+            });
+          }
+          const a = await buildTree(ctx, edited.values());
+          const b = await buildTree(ctx, state.values());
+          const expected = [...mergeMaps([edited, state]).values()].sort(byPath);
+          expect(await read(await mergeTrees(ctx, [a, b]))).toEqual(expected);
+          expect(await read(await mergeTrees(ctx, [b, a]))).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
