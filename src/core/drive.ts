@@ -55,6 +55,8 @@ export type DriveStatus = 'ok' | 'missing-root' | 'missing-marker' | 'no-permiss
 export interface FileStamp {
   readonly size: number;
   readonly mtime: number;
+  /** The change token as last seen (DriveEntry.change); compared where the drive has one. */
+  readonly change?: string;
 }
 
 /**
@@ -143,7 +145,11 @@ export function meetsExpect(found: DriveEntry | 'other' | undefined, expect: Exp
   if (expect === 'absent') return found === undefined;
   if (found === undefined || found === 'other') return false;
   if (expect === 'dir') return found.kind === 'dir';
-  return found.kind === 'file' && found.size === expect.size && found.mtime === expect.mtime;
+  const token =
+    expect.change === undefined || found.change === undefined || found.change === expect.change;
+  return (
+    found.kind === 'file' && found.size === expect.size && found.mtime === expect.mtime && token
+  );
 }
 
 /** Throws 'malformed' unless `offset` and `length` (or a chunk size) are whole and >= 0 / > 0. */

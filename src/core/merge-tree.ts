@@ -44,7 +44,9 @@ export async function mergeTrees(ctx: TreeContext, roots: readonly Address[]): P
 async function hasSeenAll(ctx: TreeContext, a: Address, b: Address): Promise<boolean> {
   let differing = 0;
   for await (const { path, before, after } of diffTrees(ctx, a, b)) {
-    if (!before || (after && !covers(before, after))) return false;
+    // `a`'s entry must cover `b`'s and not be covered by it (versions covering each other break
+    // the protocol; mergeMaps keeps neither, and the result must not depend on root order).
+    if (!before || (after && (!covers(before, after) || covers(after, before)))) return false;
     if (++differing > FAST_DIFFS || isConflictPath(path)) return false;
     const copies = conflictPrefix(path);
     if ((await hasPrefix(ctx, a, copies)) || (await hasPrefix(ctx, b, copies))) return false;

@@ -34,6 +34,11 @@ export interface ApplyOptions {
   readonly from: Address;
   /** The target (merged) tree. */
   readonly to: Address;
+  /**
+   * Change tokens of files as last read or written (see scanner): an overwrite or delete then
+   * also refuses a file replaced or edited in place with its size and mtime kept.
+   */
+  readonly stamps?: ReadonlyMap<string, string>;
 }
 
 export interface Conflict {
@@ -66,9 +71,9 @@ const live = (e: Entry | undefined): e is Entry => e !== undefined && !e.deleted
 const liveFile = (e: Entry | undefined): e is Entry => live(e) && e.kind === 'file';
 const liveDir = (e: Entry | undefined): e is Entry => live(e) && e.kind === 'dir';
 
-/** What the folder holds at a path if it still matches the entry. */
-function expectOf(e: Entry | undefined): Expect {
-  if (liveFile(e)) return { size: e.size, mtime: e.mtime };
+/** What the folder holds at a path if it still matches the entry (and its change token). */
+function expectOf(e: Entry | undefined, stamps?: ReadonlyMap<string, string>): Expect {
+  if (liveFile(e)) return { size: e.size, mtime: e.mtime, change: stamps?.get(e.path) };
   if (liveDir(e)) return 'dir';
   return 'absent';
 }
@@ -171,7 +176,7 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
 
   for (const s of removeFiles) {
     if (renamed.has(s)) continue;
-    await attempt(s.path, () => drive.remove(s.path, expectOf(s.before)));
+    await attempt(s.path, () => drive.remove(s.path, expectOf(s.before, opts.stamps)));
   }
   for (const s of mkdirs) {
     await attempt(s.path, () => drive.mkdir(s.path));
@@ -179,7 +184,11 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
   for (const { source, target } of renames) {
     const after = target.after!;
     const moved = await attempt(target.path, async () => {
-      const stat = await drive.rename(source.path, target.path, expectOf(source.before));
+      const stat = await drive.rename(
+        source.path,
+        target.path,
+        expectOf(source.before, opts.stamps),
+      );
       stamp(
         target.path,
         stat.mtime === after.mtime ? stat : await drive.setMtime(target.path, after.mtime),
@@ -193,7 +202,9 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
     // The move was refused: delete and write as if no rename had been seen.
     failed.delete(target.path);
     renamed.delete(target);
-    await attempt(source.path, () => drive.remove(source.path, expectOf(source.before)));
+    await attempt(source.path, () =>
+      drive.remove(source.path, expectOf(source.before, opts.stamps)),
+    );
   }
   for (const s of [...removeDirs].reverse()) {
     await attempt(s.path, () => drive.remove(s.path, 'dir'));
@@ -203,7 +214,7 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
     if (renamed.has(s)) return;
     const after = s.after!;
     const before = s.before;
-    const expect = liveDir(before) ? 'absent' : expectOf(before);
+    const expect = liveDir(before) ? 'absent' : expectOf(before, opts.stamps);
     if (liveFile(before) && sameContent(before, after)) {
       if (before.mtime !== after.mtime) {
         await attempt(s.path, async () =>

@@ -5,7 +5,7 @@
  * 100,000-file folder reads its index range and lists it alone.
  */
 import type { Drive } from '../core/drive';
-import { parentPath } from '../core/path';
+import { isValidPath, parentPath } from '../core/path';
 
 /** More directories than this in one pass: scanning the whole folder is simpler and as fast. */
 const MAX_DIRS = 64;
@@ -48,10 +48,13 @@ export function outermost(dirs: Iterable<string>): string[] {
   return out;
 }
 
-/** The nearest directory at or above `dir` that exists (a deleted one is scanned from its parent). */
+/**
+ * The nearest directory at or above `dir` that exists and has a valid index path: a deleted one
+ * is scanned from its parent, one a full scan would skip (a reserved name) from above it.
+ */
 export async function existingDir(drive: Drive, dir: string): Promise<string> {
   for (let at = dir; at !== ''; at = parentPath(at)) {
-    if ((await drive.stat(at))?.kind === 'dir') return at;
+    if (isValidPath(at) && (await drive.stat(at))?.kind === 'dir') return at;
   }
   return '';
 }

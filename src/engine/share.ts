@@ -228,6 +228,7 @@ export class ShareEngine {
       store: this.options.store,
       from: local,
       to: target,
+      stamps: this.stamps,
     });
     this.root = applied.root;
     await this.persistLocal();
@@ -248,7 +249,9 @@ export class ShareEngine {
         const edited = applied.conflicts.filter((c) => c.reason.startsWith('changed'));
         await this.keepLocalEdits(edited.map((c) => c.path));
       }
-      this.changed.all(); // it changed under the apply: scan again before publishing
+      // An edit refused an overwrite: scan everything before publishing. (Other refusals, such
+      // as a missing block or a case clash, do not go away by scanning.)
+      if (applied.conflicts.some((c) => c.reason.startsWith('changed'))) this.changed.all();
       return true;
     }
     if (cap.role !== 'write') return false;

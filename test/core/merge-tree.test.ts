@@ -51,6 +51,33 @@ describe('mergeTrees', () => {
     expect(toHex(await mergeTrees(ctx, [root, root]))).toBe(toHex(root));
   });
 
+  it('does not depend on the order of two roots whose versions cover each other', async () => {
+    const ctx = context();
+    const version = { [devices[0]!]: 1, [devices[1]!]: 1 };
+    const entry = (device: string): Entry => ({
+      path: 'a.txt',
+      kind: 'file',
+      size: 0,
+      mtime: 1_700_000_000_000,
+      executable: false,
+      blocks: [],
+      version,
+      device,
+      deleted: false,
+    });
+    const a = await buildTree(ctx, [entry(devices[0]!)]);
+    const b = await buildTree(ctx, [entry(devices[1]!)]);
+    const ab = await mergeTrees(ctx, [a, b]);
+    expect(toHex(await mergeTrees(ctx, [b, a]))).toBe(toHex(ab));
+    const expected = mergeMaps([
+      new Map([['a.txt', entry(devices[0]!)]]),
+      new Map([['a.txt', entry(devices[1]!)]]),
+    ]);
+    const got: Entry[] = [];
+    for await (const e of iterate(ctx, ab)) got.push(e);
+    expect(got).toEqual([...expected.values()]);
+  });
+
   it('is the tree of mergeMaps, whatever the order of the roots', async () => {
     const ctx = context();
     await fc.assert(

@@ -1,4 +1,15 @@
-import { chmod, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NodeDrive } from '../../src/storage/node-drive';
@@ -56,6 +67,30 @@ describe('NodeDrive on a real folder', () => {
     const before = await stat(join(root, 'a.bin'));
     await d.rename('a.bin', 'deep/b.bin');
     expect((await stat(join(root, 'deep', 'b.bin'))).ino).toBe(before.ino);
+  });
+
+  it('refuses to overwrite or delete a file replaced with the same size and mtime (change token)', async () => {
+    const d = h.drive;
+    const seen = await put(d, 'doc.txt', 'v1');
+    expect(seen.change).toBeDefined();
+    // Replaced by another program: same size, same mtime, another inode.
+    await writeFile(join(root, 'other.tmp'), 'v2');
+    await utimes(join(root, 'other.tmp'), new Date(), new Date(seen.mtime));
+    await rename(join(root, 'other.tmp'), join(root, 'doc.txt'));
+    const stale = { size: seen.size, mtime: seen.mtime, change: seen.change };
+    expect(await d.stat('doc.txt')).toMatchObject({ size: seen.size, mtime: seen.mtime });
+    const write = d.write('doc.txt', [Buffer.from('remote')], {
+      mtime: MTIME,
+      executable: false,
+      expect: stale,
+    });
+    expect(await codeOf(write)).toBe('changed');
+    expect(await codeOf(d.remove('doc.txt', stale))).toBe('changed');
+    expect(await text(d, 'doc.txt')).toBe('v2');
+    const now = (await d.stat('doc.txt'))!;
+    expect(
+      await codeOf(d.remove('doc.txt', { size: now.size, mtime: now.mtime, change: now.change })),
+    ).toBe('ok');
   });
 
   it('writes through a temporary file in the same directory, synced and renamed', async () => {
