@@ -243,15 +243,12 @@ export class ShareEngine {
       return false;
     }
     if (applied.conflicts.length > 0) {
-      if (cap.role === 'read') {
-        // Only an edit is moved aside: a path left for another reason (a block not stored) keeps
-        // its file where it is.
-        const edited = applied.conflicts.filter((c) => c.reason.startsWith('changed'));
-        await this.keepLocalEdits(edited.map((c) => c.path));
-      }
-      // An edit refused an overwrite: scan everything before publishing. (Other refusals, such
-      // as a missing block or a case clash, do not go away by scanning.)
-      if (applied.conflicts.some((c) => c.reason.startsWith('changed'))) this.changed.all();
+      // Paths a local edit refused: scanned (all of the folder) before anything is published,
+      // and on a Read peer moved aside. Other refusals (a block not stored, a case clash) do not
+      // go away by scanning, and their files stay where they are.
+      const edited = applied.conflicts.filter((c) => c.reason.startsWith('changed'));
+      if (edited.length > 0) this.changed.all();
+      if (cap.role === 'read') await this.keepLocalEdits(edited.map((c) => c.path));
       return true;
     }
     if (cap.role !== 'write') return false;

@@ -45,6 +45,9 @@ export const WATCH_DEFAULTS = {
 
 type Timer = ReturnType<typeof setTimeout>;
 
+/** Paths kept between syncs; a burst of more (an unpacked archive) makes it a whole sync. */
+const MAX_PATHS = 1000;
+
 /** Starts watching; returns a function that stops every event handler and timer. */
 export function watchShare(engine: Syncable, drive: Drive, options: WatchOptions = {}): () => void {
   const debounceMs = options.debounceMs ?? WATCH_DEFAULTS.debounceMs;
@@ -72,7 +75,7 @@ export function watchShare(engine: Syncable, drive: Drive, options: WatchOptions
   };
   const onChange = (path?: string): void => {
     if (stopped) return;
-    if (path === undefined) changed = 'all';
+    if (path === undefined || (changed !== 'all' && changed.size >= MAX_PATHS)) changed = 'all';
     else if (changed !== 'all') changed.add(path);
     clearTimeout(quiet);
     quiet = setTimeout(fire, debounceMs);

@@ -92,6 +92,10 @@ describe('watchShare with a counting engine (fake timers)', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     expect(engine.calls.at(-1)).toBe('all');
     expect(engine.calls).toHaveLength(3);
+    for (let i = 0; i < 1001; i++) emit(`burst/f${i}`); // an unpacked archive: one whole sync
+    await vi.advanceTimersByTimeAsync(100);
+    expect(engine.calls.at(-1)).toBe('all');
+    expect(engine.calls).toHaveLength(4);
   });
 
   it('rescans periodically with no event at all, and stops everything when stopped', async () => {
