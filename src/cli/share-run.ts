@@ -21,6 +21,7 @@ import { startNetwork, type Network } from './network';
 import type { Printer } from './output';
 import { ShareMonitor } from './share-monitor';
 import { describeEvent, type ShareEvent } from './share-events';
+import { sendEndOfCandidates } from '../net/gathering-complete';
 
 export interface ShareRun {
   readonly capability: Capability;
@@ -208,6 +209,7 @@ async function openEngine(
  */
 async function webRtcImplementation(trackers: readonly string[]): Promise<unknown> {
   if (!trackers.some((t) => /^wss?:/i.test(t))) return undefined;
+  sendEndOfCandidates((await import('webrtc-polyfill')).RTCPeerConnection);
   return (await import('node-datachannel/polyfill')).default;
 }
 
