@@ -2,15 +2,20 @@
  * A raw RTCDataChannel as the byte stream `attachStream` pipes through a wire. In the browser
  * the sync engine runs in a Worker, where RTCPeerConnection does not exist but RTCDataChannel
  * does: the page makes the connection and transfers the untouched channel to the worker, which
- * opens it here. The channel is adapted to channel-stream.ts's `WebRtcPeer`, so the 16 KiB
+ * opens it here. The channel is adapted to channel-stream.ts's `WebRtcPeer`, so the 64 KiB
  * pieces, the backpressure and the close handling are channelByteStream's, shared with the Node
  * bridge.
  */
 import { channelByteStream, type WebRtcPeer } from './channel-stream';
 import type { ByteStream } from './stream-peer';
 
-/** Writes wait while the channel buffers more than this; 'bufferedamountlow' resumes them. */
-export const DATA_CHANNEL_LOW_WATER_BYTES = 64 * 1024;
+/**
+ * Writes wait while the channel buffers more than this: enough that the channel keeps sending
+ * between two turns of the worker's event loop (the bench's raw reference uses the same).
+ */
+export const DATA_CHANNEL_HIGH_WATER_BYTES = 1024 * 1024;
+/** A waiting write resumes once the channel buffers this little ('bufferedamountlow'). */
+export const DATA_CHANNEL_LOW_WATER_BYTES = 256 * 1024;
 /** How long openDataChannel waits for the channel to open, by default. */
 export const DATA_CHANNEL_OPEN_TIMEOUT_MS = 30_000;
 
@@ -118,7 +123,7 @@ class DataChannelPeer implements WebRtcPeer {
       this.fail(error instanceof Error ? error : new Error(String(error)));
       return false;
     }
-    return this.channel.bufferedAmount <= DATA_CHANNEL_LOW_WATER_BYTES;
+    return this.channel.bufferedAmount <= DATA_CHANNEL_HIGH_WATER_BYTES;
   }
 
   destroy(error?: Error): void {

@@ -14,7 +14,7 @@ import {
 } from '../../src/core/capability';
 import type { ShareEngine } from '../../src/engine/share';
 import { CHANNEL_PIECE_BYTES } from '../../src/net/channel-stream';
-import { DATA_CHANNEL_LOW_WATER_BYTES, openDataChannel } from '../../src/net/data-channel-stream';
+import { DATA_CHANNEL_HIGH_WATER_BYTES, openDataChannel } from '../../src/net/data-channel-stream';
 import type { EndKind } from '../../src/net/extension';
 import { attachStream, type ByteStream } from '../../src/net/stream-peer';
 import type { MemoryDrive } from '../../src/storage/memory-drive';
@@ -141,13 +141,13 @@ describe('openDataChannel in the page', () => {
     expect(await snapshot(b.drive)).toEqual(want);
     expect(want['big.bin']).toBe(`${T0} - ${toHex(big)}`);
     expect([...a.ends, ...b.ends]).toEqual([]);
-    // Pieces of 16 KiB, each sent only while at most 64 KiB wait: the buffer never holds more.
-    const bound = DATA_CHANNEL_LOW_WATER_BYTES + CHANNEL_PIECE_BYTES;
+    // Pieces of 64 KiB, each sent only while at most 1 MiB waits: the buffer never holds more.
+    const bound = DATA_CHANNEL_HIGH_WATER_BYTES + CHANNEL_PIECE_BYTES;
     const sender = watched[0]!;
     expect(sender.bytes).toBeGreaterThan(big.length);
     expect(sender.maxBuffered).toBeLessThanOrEqual(bound);
     // ... and the bound was reached, so writes did wait for 'bufferedamountlow'.
-    expect(sender.maxBuffered).toBeGreaterThan(DATA_CHANNEL_LOW_WATER_BYTES);
+    expect(sender.maxBuffered).toBeGreaterThan(DATA_CHANNEL_HIGH_WATER_BYTES);
     expect(sender.lows).toBeGreaterThan(0);
     expect(watched[1]!.maxBuffered).toBeLessThanOrEqual(bound);
   });
