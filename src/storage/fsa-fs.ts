@@ -3,7 +3,7 @@
  * of the API that TypeScript's DOM types lack (move, permissions, the observer), DOMException
  * names typed as PeerfoldErrors, and handle lookups that answer "nothing there" as undefined.
  */
-import { toHex } from '../core/bytes';
+import { concatBytes, toHex } from '../core/bytes';
 import { isPeerfoldError, PeerfoldError } from '../core/errors';
 import { TEMP_PREFIX } from '../core/path';
 
@@ -133,6 +133,13 @@ export async function children(dir: DirHandle): Promise<[string, AnyHandle][]> {
   return out;
 }
 
+/**
+ * Writes go to the writable in pieces of at least this much (the last one aside): each write is
+ * a round trip to the browser's storage, and Chromium wrote 25 MiB at 29 MB/s in 64 KiB writes
+ * (one block each), 72-84 MB/s in writes of 256 KiB to 4 MiB.
+ */
+export const WRITE_BATCH_BYTES = 512 * 1024;
+
 /** Writes `data` to `file` through a writable: Chromium commits it atomically on close(). */
 export async function writeChunks(
   file: FileHandle,
@@ -140,7 +147,9 @@ export async function writeChunks(
 ): Promise<void> {
   const out = await file.createWritable({ keepExistingData: false });
   try {
-    for await (const chunk of data) await out.write(chunk as Uint8Array<ArrayBuffer>);
+    for await (const piece of batched(data, WRITE_BATCH_BYTES)) {
+      await out.write(piece as Uint8Array<ArrayBuffer>);
+    }
   } catch (e) {
     await out.abort().catch(() => undefined); // drops the swap file; the target is untouched
     throw e;
@@ -151,4 +160,26 @@ export async function writeChunks(
 /** Best-effort removal of one entry (it may be gone, or locked by a writer). */
 export async function discard(dir: DirHandle, name: string): Promise<void> {
   await dir.removeEntry(name).catch(() => undefined);
+}
+
+/** `data` regrouped into pieces of at least `min` bytes (the last one may be smaller). */
+export async function* batched(
+  data: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  min: number,
+): AsyncGenerator<Uint8Array> {
+  let held: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of data) {
+    if (size === 0 && chunk.length >= min) {
+      yield chunk; // large enough alone: no copy
+      continue;
+    }
+    held.push(chunk);
+    size += chunk.length;
+    if (size >= min) {
+      yield held.length === 1 ? held[0]! : concatBytes(...held);
+      [held, size] = [[], 0];
+    }
+  }
+  if (size > 0) yield held.length === 1 ? held[0]! : concatBytes(...held);
 }
