@@ -20,6 +20,7 @@ import { comparePaths, foldCase, normalizePath, validatePath } from '../core/pat
 import type { ObjectStore } from '../core/ports';
 import { iterate, updateTree, type Mutation, type TreeContext } from '../core/tree';
 import { bumpVersion, counterOf } from '../core/version';
+import { PutsInFlight } from './puts-in-flight';
 
 export interface ScanOptions {
   readonly drive: Drive;
@@ -141,11 +142,13 @@ async function readFile(
 ): Promise<{ blocks: BlockRef[]; size: number; change: string | undefined } | undefined> {
   const blocks: BlockRef[] = [];
   let size = 0;
+  const puts = new PutsInFlight(opts.store);
   for await (const b of encryptStream(opts.blocks, opts.drive.readStream(found.path))) {
-    await opts.store.put(b.address, b.bytes);
+    await puts.put(b.address, b.bytes);
     blocks.push({ address: b.address, size: b.size });
     size += b.size;
   }
+  await puts.done();
   const after = await opts.drive.stat(found.path);
   if (
     size !== found.size ||
