@@ -20,7 +20,11 @@ import { comparePaths, foldCase, normalizePath, validatePath } from '../core/pat
 import type { ObjectStore } from '../core/ports';
 import { iterate, updateTree, type Mutation, type TreeContext } from '../core/tree';
 import { bumpVersion, counterOf } from '../core/version';
+import { InOrder } from './in-order';
 import { PutsInFlight } from './puts-in-flight';
+
+/** Files read and sealed at once ahead of the one being indexed (each with PUTS_IN_FLIGHT puts). */
+export const FILES_READ_AHEAD = 4;
 
 export interface ScanOptions {
   readonly drive: Drive;
@@ -183,9 +187,18 @@ export async function scanFolder(opts: ScanOptions): Promise<ScanResult> {
   const kept = new Set<string>();
   const stamps = new Map<string, string>();
 
-  for (const found of [...listed.values()].sort((a, b) => comparePaths(a.path, b.path))) {
+  const sorted = [...listed.values()].sort((a, b) => comparePaths(a.path, b.path));
+  const isUnchanged = (found: DriveEntry): boolean =>
+    unchanged(index.get(found.path), found, opts.stamps?.get(found.path));
+  // The files to read, read FILES_READ_AHEAD at once in the order the loop below takes them.
+  const reads = new InOrder(
+    sorted.filter((found) => found.kind !== 'dir' && !isUnchanged(found)),
+    (found) => readFile(opts, found),
+    FILES_READ_AHEAD,
+  );
+  for (const found of sorted) {
     const old = index.get(found.path);
-    if (unchanged(old, found, opts.stamps?.get(found.path))) {
+    if (isUnchanged(found)) {
       if (found.change !== undefined) stamps.set(found.path, found.change);
       continue;
     }
@@ -206,7 +219,7 @@ export async function scanFolder(opts: ScanOptions): Promise<ScanResult> {
     }
     let content: Awaited<ReturnType<typeof readFile>>;
     try {
-      content = await readFile(opts, found);
+      content = await reads.next();
     } catch (err) {
       // A full store or disk is the share's trouble, not this file's: skipping the file would
       // report "up to date" while it never syncs. The pass fails and the page says why.
