@@ -57,7 +57,7 @@ export async function openWithFolder(page: Page, link: string, folder: string): 
   await page.goto(link);
   await expect(page.getByText('Share added.')).toBeVisible();
   await page.getByRole('button', { name: 'Choose folder…' }).click();
-  await expect(statusLine(page)).toContainText(/Up to date|Receiving|Scanning/);
+  await expect(statusLine(page)).toContainText(/Up to date|Receiving|Scanning|Writing/);
 }
 
 /**

@@ -80,6 +80,8 @@ export type Phase =
   | 'starting'
   | 'no-folder'
   | 'scanning'
+  /** Writing what was received into the folder. */
+  | 'writing'
   /** Receiving a newer version from peers. */
   | 'receiving'
   | 'up-to-date'

@@ -55,7 +55,8 @@ export interface ShareOptions {
 
 export type ShareStatus =
   | { readonly state: 'idle' }
-  | { readonly state: 'syncing' }
+  /** A pass runs: scanning (and merging) by default, then `writing` received changes. */
+  | { readonly state: 'syncing'; readonly step?: 'writing' }
   | { readonly state: 'paused'; readonly reason: string }
   | { readonly state: 'error'; readonly reason: string };
 
@@ -209,6 +210,7 @@ export class ShareEngine {
     const drive = this.options.drive!;
     const { device, capability: cap } = this.options;
     const pending = this.changed.take(); // an event during the scans adds to the next pass
+    this.setStatus({ state: 'syncing' });
     try {
       if (pending === 'all') await this.scan('');
       const dirs = pending === 'all' ? [] : pending;
@@ -221,6 +223,7 @@ export class ShareEngine {
     }
     const local = this.root!;
     const { frontier, target } = await this.mergeFrontier(local);
+    if (toHex(target) !== toHex(local)) this.setStatus({ state: 'syncing', step: 'writing' });
     const applied = await applyTree({
       drive,
       ctx,

@@ -27,7 +27,7 @@ export interface PeerIntroducer {
 }
 
 /** Phases in which a share's engine runs and takes peers. */
-const RUNNING = new Set(['scanning', 'receiving', 'up-to-date']);
+const RUNNING = new Set(['scanning', 'writing', 'receiving', 'up-to-date']);
 
 export interface FileListing {
   readonly files: readonly FileView[];

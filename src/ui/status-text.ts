@@ -13,6 +13,8 @@ export function statusLine(status: ShareStatusView | undefined, folderName?: str
       return 'Waiting for a folder: choose one below.';
     case 'scanning':
       return scanning(status);
+    case 'writing':
+      return `Writing received changes into ${folder}…`;
     case 'up-to-date':
       return status.peers > 0
         ? `Up to date · ${count(status.peers, 'peer')} connected`

@@ -126,6 +126,7 @@ export class ShareView {
   }
 
   private async onEngine(s: ShareStatus): Promise<void> {
+    if (s.state === 'syncing' && s.step === 'writing') return this.set({ phase: 'writing' });
     if (s.state === 'syncing') {
       this.drive?.reset();
       return this.set({ phase: 'scanning' });

@@ -4,7 +4,7 @@ import { fromUtf8, toHex, utf8 } from '../../src/core/bytes';
 import { createShare, toRead, toStore, type Capability } from '../../src/core/capability';
 import { conflictPath, isConflictPath } from '../../src/core/conflict';
 import type { Session } from '../../src/core/session';
-import { ShareEngine } from '../../src/engine/share';
+import { ShareEngine, type ShareStatus } from '../../src/engine/share';
 import type { DriveEntry, WriteOptions } from '../../src/core/drive';
 import { MemoryDrive } from '../../src/storage/memory-drive';
 import { MemoryStateStore } from '../../src/storage/memory-state-store';
@@ -390,6 +390,26 @@ describe('ShareEngine', () => {
     // The search can fail: it finds the marker in bytes that hold it.
     expect(containsBytes(utf8(`xx${marker}yy`), needle)).toBe(true);
     expect(await text(a, 'secret.txt')).toContain(marker);
+  });
+
+  it('says when a pass writes received changes into the folder, and only then', async () => {
+    const cap = createShare();
+    const a = await peer(cap, DEV.a);
+    const b = await peer(cap, DEV.b);
+    await put(a.drive!, 'x.txt', utf8('x'));
+    await a.engine.start();
+    await b.engine.start();
+    const seen: ShareStatus[] = [];
+    b.engine.onChange = (st) => seen.push(st);
+    await b.engine.sync(); // its own folder only: nothing to write
+    expect(seen.some((st) => st.state === 'syncing' && st.step === 'writing')).toBe(false);
+
+    link(a, b);
+    await converge(a, b);
+    expect(await text(b, 'x.txt')).toBe('x');
+    const writing = seen.findIndex((st) => st.state === 'syncing' && st.step === 'writing');
+    expect(writing).toBeGreaterThan(0);
+    expect(seen.slice(writing + 1)).toContainEqual({ state: 'idle' });
   });
 
   it('pauses on a vanished folder and publishes no deletions', async () => {
