@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { useAead } from '../core/crypto';
-import { nodeAead } from './node-aead';
+import { hasNodeAead, nodeAead } from './node-aead';
 import { wantsHelp } from './args';
 import { describeFailure, echo, usageError } from './errors';
 import { HELP, TOP_HELP } from './help';
@@ -66,7 +66,7 @@ function print(ctx: CommandContext, text: string): number {
 
 /** The process entry (bin/peerfold.js). */
 export async function runCli(): Promise<void> {
-  useAead(nodeAead); // OpenSSL's cipher, the same bytes as libsodium's, about 4x faster
+  if (hasNodeAead()) useAead(nodeAead); // OpenSSL's: libsodium's bytes, about 4x faster
   const code = await main(process.argv.slice(2), { env: process.env, stdout: process.stdout });
   process.exitCode = code;
   // Anything left holding the event loop (a socket closing slowly) must not keep us alive.

@@ -1,5 +1,7 @@
 /**
- * The one crypto module (DESIGN.md section 10). Every hash, MAC and signature names its own
+ * The one crypto module (DESIGN.md section 10), with two helpers: hchacha20.ts, and the Node
+ * entry's OpenSSL cipher (cli/node-aead.ts, put in place with `useAead`: node:crypto may not be
+ * imported here, and it computes the same bytes). Every hash, MAC and signature names its own
  * context, prefixed to the input as one length byte and the ASCII name, so no value computed
  * for one purpose can be replayed as another.
  */

@@ -37,4 +37,9 @@ export class InOrder<T, R> {
     if (!result.ok) throw result.error;
     return result.value;
   }
+
+  /** Waits until no work started is still running (results not taken are dropped). */
+  async settled(): Promise<void> {
+    await Promise.all(this.started.values());
+  }
 }

@@ -36,6 +36,11 @@ export class PutsInFlight {
     this.throwIfFailed();
   }
 
+  /** Waits until no put runs any more, whatever their outcome. */
+  async settled(): Promise<void> {
+    await Promise.all(this.running);
+  }
+
   private throwIfFailed(): void {
     if (this.failure) throw this.failure.error;
   }

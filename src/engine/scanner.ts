@@ -23,7 +23,7 @@ import { bumpVersion, counterOf } from '../core/version';
 import { InOrder } from './in-order';
 import { PutsInFlight } from './puts-in-flight';
 
-/** Files read and sealed at once ahead of the one being indexed (each with PUTS_IN_FLIGHT puts). */
+/** Files read and sealed at once: the one being indexed and those after it (each with PUTS_IN_FLIGHT puts). */
 export const FILES_READ_AHEAD = 4;
 
 export interface ScanOptions {
@@ -139,20 +139,29 @@ async function listFolder(
   return out;
 }
 
-/** Seals the file's content into `store`; undefined if it changed while being read. */
+/**
+ * Seals the file's content into `store`; undefined if it changed while being read. Stops at the
+ * next block once `stop` is aborted; returns or throws only when none of its puts still runs.
+ */
 async function readFile(
   opts: ScanOptions,
   found: DriveEntry,
+  stop: AbortSignal,
 ): Promise<{ blocks: BlockRef[]; size: number; change: string | undefined } | undefined> {
   const blocks: BlockRef[] = [];
   let size = 0;
   const puts = new PutsInFlight(opts.store);
-  for await (const b of encryptStream(opts.blocks, opts.drive.readStream(found.path))) {
-    await puts.put(b.address, b.bytes);
-    blocks.push({ address: b.address, size: b.size });
-    size += b.size;
+  try {
+    for await (const b of encryptStream(opts.blocks, opts.drive.readStream(found.path))) {
+      stop.throwIfAborted();
+      await puts.put(b.address, b.bytes);
+      blocks.push({ address: b.address, size: b.size });
+      size += b.size;
+    }
+    await puts.done();
+  } finally {
+    await puts.settled();
   }
-  await puts.done();
   const after = await opts.drive.stat(found.path);
   if (
     size !== found.size ||
@@ -191,62 +200,70 @@ export async function scanFolder(opts: ScanOptions): Promise<ScanResult> {
   const isUnchanged = (found: DriveEntry): boolean =>
     unchanged(index.get(found.path), found, opts.stamps?.get(found.path));
   // The files to read, read FILES_READ_AHEAD at once in the order the loop below takes them.
+  const stop = new AbortController();
   const reads = new InOrder(
     sorted.filter((found) => found.kind !== 'dir' && !isUnchanged(found)),
-    (found) => readFile(opts, found),
+    (found) => readFile(opts, found, stop.signal),
     FILES_READ_AHEAD,
   );
-  for (const found of sorted) {
-    const old = index.get(found.path);
-    if (isUnchanged(found)) {
-      if (found.change !== undefined) stamps.set(found.path, found.change);
-      continue;
-    }
-    if (found.kind === 'dir') {
+  try {
+    for (const found of sorted) {
+      const old = index.get(found.path);
+      if (isUnchanged(found)) {
+        if (found.change !== undefined) stamps.set(found.path, found.change);
+        continue;
+      }
+      if (found.kind === 'dir') {
+        const entry: Entry = {
+          path: found.path,
+          kind: 'dir',
+          size: 0,
+          mtime: found.mtime,
+          executable: false,
+          blocks: [],
+          version: version(old),
+          device,
+          deleted: false,
+        };
+        mutations.push({ path: found.path, entry });
+        continue;
+      }
+      let content: Awaited<ReturnType<typeof readFile>>;
+      try {
+        content = await reads.next();
+      } catch (err) {
+        // A full store or disk is the share's trouble, not this file's: skipping the file would
+        // report "up to date" while it never syncs. The pass fails and the page says why.
+        if (!isPeerfoldError(err) || err.code === 'paused' || err.code === 'no-space') throw err;
+        skipped.push({ path: found.path, reason: `not read: ${err.message}` });
+        kept.add(found.path);
+        continue;
+      }
+      if (!content) {
+        skipped.push({ path: found.path, reason: 'changed while being read; next scan' });
+        kept.add(found.path);
+        continue;
+      }
+      if (content.change !== undefined) stamps.set(found.path, content.change);
+      if (sameContent(old, found, content.blocks)) continue; // e.g. written by apply: no new version
       const entry: Entry = {
         path: found.path,
-        kind: 'dir',
-        size: 0,
+        kind: 'file',
+        size: content.size,
         mtime: found.mtime,
-        executable: false,
-        blocks: [],
+        executable: found.executable,
+        blocks: content.blocks,
         version: version(old),
         device,
         deleted: false,
       };
       mutations.push({ path: found.path, entry });
-      continue;
     }
-    let content: Awaited<ReturnType<typeof readFile>>;
-    try {
-      content = await reads.next();
-    } catch (err) {
-      // A full store or disk is the share's trouble, not this file's: skipping the file would
-      // report "up to date" while it never syncs. The pass fails and the page says why.
-      if (!isPeerfoldError(err) || err.code === 'paused' || err.code === 'no-space') throw err;
-      skipped.push({ path: found.path, reason: `not read: ${err.message}` });
-      kept.add(found.path);
-      continue;
-    }
-    if (!content) {
-      skipped.push({ path: found.path, reason: 'changed while being read; next scan' });
-      kept.add(found.path);
-      continue;
-    }
-    if (content.change !== undefined) stamps.set(found.path, content.change);
-    if (sameContent(old, found, content.blocks)) continue; // e.g. written by apply: no new version
-    const entry: Entry = {
-      path: found.path,
-      kind: 'file',
-      size: content.size,
-      mtime: found.mtime,
-      executable: found.executable,
-      blocks: content.blocks,
-      version: version(old),
-      device,
-      deleted: false,
-    };
-    mutations.push({ path: found.path, entry });
+  } catch (e) {
+    // The files read ahead stop too: the scan ends only once none of them reads or stores.
+    stop.abort();
+    await reads.settled();
+    throw e;
   }
 
   for (const s of skipped) kept.add(s.path);

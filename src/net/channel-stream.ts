@@ -4,10 +4,10 @@
  * same code runs in Node (the bridge) and in a browser. What the data channel needs that the
  * wire does not do:
  * - messages no larger than every endpoint accepts: the wire writes a whole Peerfold message
- *   (up to 257 KiB) at once, above the 256 KiB limit of browsers and the 64 KiB of
- *   libdatachannel (node-datachannel), so writes go out in 64 KiB pieces. Pieces of 16 KiB cost
- *   more: a Node WebRTC receiver reached about 0.45x the raw channel with them, 0.55x with these
- *   (PERFORMANCE.md);
+ *   (up to 257 KiB) at once, above the 256 KiB that browsers and libdatachannel announce, so
+ *   writes go out in 64 KiB pieces (RFC 8841's default for a peer that announces no limit).
+ *   Pieces of 16 KiB cost more: a Node WebRTC receiver reached 0.43-0.48x the raw channel with
+ *   them, 0.53x with these (PERFORMANCE.md);
  * - backpressure: a piece waits until the peer accepted the previous ones (simple-peer holds its
  *   write callback while the channel's `bufferedAmount` is above 64 KiB), so the channel's
  *   buffer stays bounded (DESIGN.md section 11);
@@ -17,7 +17,7 @@
 import { Duplex } from 'streamx';
 import type { ByteStream } from './stream-peer';
 
-/** Data channel message size used for every write: the most every endpoint accepts. */
+/** Data channel message size used for every write: what every endpoint must accept. */
 export const CHANNEL_PIECE_BYTES = 64 * 1024;
 /**
  * How long a close waits for the peer connection to be closed: the remote side learns of the

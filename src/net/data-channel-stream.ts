@@ -95,7 +95,10 @@ class DataChannelPeer implements WebRtcPeer {
       if (this.early) this.early.push(chunk);
       else this.emit('data', chunk);
     });
-    channel.addEventListener('bufferedamountlow', () => this.emit('drain'));
+    channel.addEventListener('bufferedamountlow', () => {
+      // One queued before the last burst of writes is stale: the next crossing comes later.
+      if (channel.bufferedAmount <= DATA_CHANNEL_HIGH_WATER_BYTES) this.emit('drain');
+    });
     channel.addEventListener('error', ({ error }) => {
       // The other side closing its connection reaches us as an SCTP abort: that is a close
       // (whose 'close' event follows), not a failure.
@@ -114,7 +117,7 @@ class DataChannelPeer implements WebRtcPeer {
     );
   }
 
-  /** Sends `chunk`; false while the channel buffers more than DATA_CHANNEL_LOW_WATER_BYTES. */
+  /** Sends `chunk`; false while the channel buffers more than DATA_CHANNEL_HIGH_WATER_BYTES. */
   write(chunk: Uint8Array): boolean {
     try {
       this.channel.send(chunk as Uint8Array<ArrayBuffer>);

@@ -12,7 +12,7 @@
 /** What is used of an RTCPeerConnection here. */
 interface PeerConnection extends EventTarget {
   readonly iceGatheringState: RTCIceGatheringState;
-  readonly signalingState: RTCSignalingState;
+  readonly connectionState: RTCPeerConnectionState;
   setLocalDescription(...args: unknown[]): Promise<void>;
   [mark: symbol]: unknown;
 }
@@ -48,7 +48,7 @@ function endWhenGathered(pc: PeerConnection): void {
     for (const e of events) pc.removeEventListener(e, check);
     // Dispatched from a task of its own: never inside another listener of the same events.
     setTimeout(() => {
-      if (pc.signalingState === 'closed') return;
+      if (pc.connectionState === 'closed') return;
       pc.dispatchEvent(Object.assign(new Event('icecandidate'), { candidate: null }));
     }, 0);
   };

@@ -27,7 +27,9 @@ export function SharePage({ share, book, services, onLeave }: Props) {
   const isStore = share.role === 'store';
   const inBrowser = !isStore && !services.folders.canPick;
   const folderOpen =
-    status !== undefined && ['up-to-date', 'scanning'].includes(status.phase) && !isStore;
+    status !== undefined &&
+    ['up-to-date', 'scanning', 'writing', 'receiving'].includes(status.phase) &&
+    !isStore;
   return (
     <>
       <ScreenTitle>{share.name}</ScreenTitle>

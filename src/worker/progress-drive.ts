@@ -1,8 +1,9 @@
 /**
  * A Drive that passes everything to the real one and counts what a scan does: entries listed,
  * files read (the scanner streams each new or changed file through the chunker and the cipher
- * while reading it), bytes read, and the time from a file's first byte to its last as the
- * scanner consumed it, measured here, in the worker, where that work runs.
+ * while reading it), bytes read, and the time during which at least one file was being read as
+ * the scanner consumed it (it reads several at once), measured here, in the worker, where that
+ * work runs.
  */
 import type { Drive, DriveEntry, Expect, WriteOptions } from '../core/drive';
 import type { ScanProgress, ScanTiming } from '../engine/api';
@@ -11,6 +12,9 @@ export class ProgressDrive implements Drive {
   private progress = { listed: 0, reading: 0, bytesRead: 0, bytesToRead: 0 };
   private timing = { files: 0, bytes: 0, ms: 0 };
   private readonly sizes = new Map<string, number>();
+  /** Files being read now, and since when at least one has been. */
+  private open = 0;
+  private openSince = 0;
 
   constructor(
     private readonly inner: Drive,
@@ -72,7 +76,7 @@ export class ProgressDrive implements Drive {
     p.reading++;
     p.bytesToRead += this.sizes.get(path) ?? 0;
     this.onProgress();
-    const started = performance.now();
+    if (this.open++ === 0) this.openSince = performance.now();
     let bytes = 0;
     try {
       for await (const chunk of this.inner.readStream(path, chunkBytes)) {
@@ -84,7 +88,7 @@ export class ProgressDrive implements Drive {
     } finally {
       this.timing.files++;
       this.timing.bytes += bytes;
-      this.timing.ms += performance.now() - started;
+      if (--this.open === 0) this.timing.ms += performance.now() - this.openSince;
     }
   }
 

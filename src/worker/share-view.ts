@@ -126,9 +126,11 @@ export class ShareView {
   }
 
   private async onEngine(s: ShareStatus): Promise<void> {
-    if (s.state === 'syncing' && s.step === 'writing') return this.set({ phase: 'writing' });
     if (s.state === 'syncing') {
-      this.drive?.reset();
+      // A sync's later passes (after its writing step) keep counting what it read.
+      const writing = this.base.phase === 'writing';
+      if (s.step === 'writing') return this.set({ phase: 'writing' });
+      if (!writing) this.drive?.reset();
       return this.set({ phase: 'scanning' });
     }
     if (s.state === 'idle') {

@@ -82,9 +82,11 @@ describe('nodeAead', () => {
       ),
       { numRuns: 200 },
     );
-    expect(
-      nodeAead.open(new Uint8Array(32), new Uint8Array(24), new Uint8Array(15)),
-    ).toBeUndefined();
+    const open = (k: number, n: number, c: number) =>
+      nodeAead.open(new Uint8Array(k), new Uint8Array(n), new Uint8Array(c));
+    expect(open(32, 24, 15)).toBeUndefined(); // shorter than a tag
+    expect(open(31, 24, 16)).toBeUndefined(); // not a key
+    expect(open(32, 12, 16)).toBeUndefined(); // not an XChaCha nonce
   });
 
   it('put in place with useAead, serves aeadSeal and aeadOpen; a forgery is decrypt-failed', () => {

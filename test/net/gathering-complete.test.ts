@@ -2,6 +2,8 @@
  * Node's WebRTC (simple-peer over webrtc-polyfill, as bittorrent-tracker uses it: no trickle)
  * sends its offer and answer once gathering is complete, not on simple-peer's 5 s fallback
  * timer, which announces itself with an `iceTimeout` event. Real peer connections on loopback.
+ * The patch reaches simple-peer only while both use the one installed webrtc-polyfill: were
+ * simple-peer given a copy of its own, this test would fail.
  */
 // @ts-expect-error -- simple-peer ships no types; the test sees it through TestPeer.
 import SimplePeer from '@thaunknown/simple-peer/lite.js';
