@@ -145,13 +145,18 @@ export async function writeChunks(
   file: FileHandle,
   data: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
 ): Promise<void> {
+  const pieces = batched(data, WRITE_BATCH_BYTES);
+  // The first piece before the writable: a source that fails before it opens nothing, so it
+  // leaves no swap file behind (Chromium removes an aborted writable's after abort() resolves).
+  let next = await pieces.next();
   const out = await file.createWritable({ keepExistingData: false });
   try {
-    for await (const piece of batched(data, WRITE_BATCH_BYTES)) {
-      await out.write(piece as Uint8Array<ArrayBuffer>);
+    for (; !next.done; next = await pieces.next()) {
+      await out.write(next.value as Uint8Array<ArrayBuffer>);
     }
   } catch (e) {
     await out.abort().catch(() => undefined); // drops the swap file; the target is untouched
+    await pieces.return(undefined).catch(() => undefined); // the source's own cleanup runs
     throw e;
   }
   await out.close();
