@@ -2,7 +2,7 @@
 import { blockKeys, type BlockKeys } from '../../src/core/blocks';
 import { toHex } from '../../src/core/bytes';
 import { hash } from '../../src/core/crypto';
-import type { DriveEntry, Expect, WriteOptions } from '../../src/core/drive';
+import type { Drive, DriveEntry, Expect, WriteOptions } from '../../src/core/drive';
 import type { Entry } from '../../src/core/entry';
 import type { Address } from '../../src/core/objects';
 import type { ObjectStore } from '../../src/core/ports';
@@ -13,6 +13,7 @@ import { MemoryStateStore } from '../../src/storage/memory-state-store';
 import type { Capability } from '../../src/core/capability';
 import { ShareEngine } from '../../src/engine/share';
 import { comparePaths } from '../../src/core/path';
+import { scanFolder, type ScanOptions } from '../../src/engine/scanner';
 
 export const DEVICE = '0123456789abcdef';
 export const DEVICE_B = 'fedcba9876543210';
@@ -81,6 +82,21 @@ export async function share(): Promise<Share> {
   const store = new MemoryObjectStore();
   const ctx: TreeContext = { store, keys: treeKeys(readKey) };
   return { store, ctx, blocks: blockKeys(readKey), empty: await buildTree(ctx, []) };
+}
+
+/** scanFolder of `drive` into `s`'s store as DEVICE, from the empty index, with `options` on top. */
+export function scanInto(s: Share, drive: Drive, options: Partial<ScanOptions> = {}) {
+  return scanFolder({
+    drive,
+    ctx: s.ctx,
+    blocks: s.blocks,
+    store: s.store,
+    root: s.empty,
+    device: DEVICE,
+    floor: 0,
+    now: () => T0 + 99,
+    ...options,
+  });
 }
 
 export async function folder(options: { caseInsensitive?: boolean } = {}): Promise<CountingDrive> {

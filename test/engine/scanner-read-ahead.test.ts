@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { PeerfoldError } from '../../src/core/errors';
 import type { Address } from '../../src/core/objects';
 import type { ObjectStore } from '../../src/core/ports';
-import { FILES_READ_AHEAD, scanFolder } from '../../src/engine/scanner';
+import { FILES_READ_AHEAD } from '../../src/engine/scanner';
 import { bytesFor } from '../helpers/data';
-import { DEVICE, entries, folder, put, share, T0 } from './fixture';
+import { entries, folder, put, scanInto, share } from './fixture';
 
 /** A store whose puts take a turn of the event loop, counting those running; one may fail. */
 class SlowStore implements ObjectStore {
@@ -41,16 +41,7 @@ describe('scanFolder reading ahead', () => {
       await put(drive, `d/f${String(i).padStart(2, '0')}.bin`, bytesFor(`file ${i}`, 40_000 + i));
     }
     const store = new SlowStore(s.store);
-    const scan = await scanFolder({
-      drive,
-      ctx: s.ctx,
-      blocks: s.blocks,
-      store,
-      root: s.empty,
-      device: DEVICE,
-      floor: 0,
-      now: () => T0,
-    });
+    const scan = await scanInto(s, drive, { store });
     expect(scan.changed).toEqual([
       'd',
       ...Array.from({ length: 12 }, (_, i) => `d/f${String(i).padStart(2, '0')}.bin`),
@@ -72,16 +63,7 @@ describe('scanFolder reading ahead', () => {
     }
     const store = new SlowStore(s.store);
     store.failOn = 3;
-    const scan = scanFolder({
-      drive,
-      ctx: s.ctx,
-      blocks: s.blocks,
-      store,
-      root: s.empty,
-      device: DEVICE,
-      floor: 0,
-      now: () => T0,
-    });
+    const scan = scanInto(s, drive, { store });
     await expect(scan).rejects.toThrow('the disk is full');
     expect(store.running).toBe(0);
     const putsAtFailure = store.puts;

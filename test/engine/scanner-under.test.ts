@@ -1,8 +1,7 @@
 /** scanFolder with `under`: one directory's changes, and nothing outside it touched. */
 import { describe, expect, it } from 'vitest';
-import { scanFolder } from '../../src/engine/scanner';
 import { bytesFor } from '../helpers/data';
-import { DEVICE, entries, folder, put, share, T0 } from './fixture';
+import { entries, folder, put, scanInto, share, T0 } from './fixture';
 
 describe('scanFolder under a directory', () => {
   it('records edits, additions and deletions below it and leaves the rest of the index alone', async () => {
@@ -14,17 +13,7 @@ describe('scanFolder under a directory', () => {
     await put(drive, 'ab.txt', bytesFor('ab', 10));
     await put(drive, 'b/4.txt', bytesFor('4', 10));
     const scan = (root = s.empty, under?: string) =>
-      scanFolder({
-        drive,
-        ctx: s.ctx,
-        blocks: s.blocks,
-        store: s.store,
-        root,
-        device: DEVICE,
-        floor: 0,
-        now: () => T0 + 9,
-        under,
-      });
+      scanInto(s, drive, { root, now: () => T0 + 9, under });
     const first = await scan();
 
     await put(drive, 'a/1.txt', bytesFor('1 edited', 12), T0 + 1);

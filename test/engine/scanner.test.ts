@@ -3,9 +3,18 @@ import { decryptBlock } from '../../src/core/blocks';
 import { bytesEqual, concatBytes } from '../../src/core/bytes';
 import { isPeerfoldError, PeerfoldError } from '../../src/core/errors';
 import { lookup } from '../../src/core/tree';
-import { scanFolder } from '../../src/engine/scanner';
 import { bytesFor } from '../helpers/data';
-import { DEVICE, entries, folder, put, share, T0, type CountingDrive, type Share } from './fixture';
+import {
+  DEVICE,
+  entries,
+  folder,
+  put,
+  scanInto,
+  share,
+  T0,
+  type CountingDrive,
+  type Share,
+} from './fixture';
 
 const BIG = bytesFor('big', 300 * 1024);
 
@@ -21,16 +30,7 @@ async function sample(): Promise<{ s: Share; drive: CountingDrive }> {
 }
 
 const scan = (s: Share, drive: CountingDrive, root = s.empty, floor = 0, now = T0 + 99) =>
-  scanFolder({
-    drive,
-    ctx: s.ctx,
-    blocks: s.blocks,
-    store: s.store,
-    root,
-    device: DEVICE,
-    floor,
-    now: () => now,
-  });
+  scanInto(s, drive, { root, floor, now: () => now });
 
 describe('scanFolder', () => {
   it('indexes nested directories, empty and multi-block files', async () => {
