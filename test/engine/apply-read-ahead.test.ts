@@ -4,9 +4,8 @@ import type { Address } from '../../src/core/objects';
 import type { ObjectStore } from '../../src/core/ports';
 import { lookup } from '../../src/core/tree';
 import { applyTree, FILES_AT_ONCE } from '../../src/engine/apply';
-import { scanFolder } from '../../src/engine/scanner';
 import { bytesFor } from '../helpers/data';
-import { DEVICE, folder, put, share, T0 } from './fixture';
+import { folder, put, scanInto, share, T0 } from './fixture';
 
 /** A store whose reads take a few milliseconds each; counts how many run at once. */
 class SlowStore implements ObjectStore {
@@ -35,16 +34,7 @@ describe('applyTree reading blocks ahead', () => {
     const b = await folder();
     const data = bytesFor('many-blocks', 3 * 1024 * 1024);
     await put(a, 'big.bin', data, T0 + 1);
-    const scan = await scanFolder({
-      drive: a,
-      ctx: s.ctx,
-      blocks: s.blocks,
-      store: s.store,
-      root: s.empty,
-      device: DEVICE,
-      floor: 0,
-      now: () => T0 + 50,
-    });
+    const scan = await scanInto(s, a, { now: () => T0 + 50 });
     const blocks = (await lookup(s.ctx, scan.root, 'big.bin'))!.blocks.length;
     expect(blocks).toBeGreaterThan(16);
     const store = new SlowStore(s.store);
@@ -73,16 +63,7 @@ describe('applyTree writing several files at once', () => {
       data: bytesFor(`file-${i}`, 20_000 + i),
     }));
     for (const f of files) await put(a, f.path, f.data, T0 + 1);
-    const scan = await scanFolder({
-      drive: a,
-      ctx: s.ctx,
-      blocks: s.blocks,
-      store: s.store,
-      root: s.empty,
-      device: DEVICE,
-      floor: 0,
-      now: () => T0 + 50,
-    });
+    const scan = await scanInto(s, a, { now: () => T0 + 50 });
     let running = 0;
     let maxRunning = 0;
     const write = b.write.bind(b);
