@@ -29,6 +29,11 @@ export class ChangedDirs {
     if (this.dirs.size > MAX_DIRS) this.all();
   }
 
+  /** Whether the next pass has something to scan. */
+  get pending(): boolean {
+    return this.dirs === 'all' || this.dirs.size > 0;
+  }
+
   /** What the next pass scans, now cleared: 'all', or directories none of which is below another. */
   take(): 'all' | string[] {
     const taken = this.dirs;

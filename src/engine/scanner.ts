@@ -23,6 +23,9 @@ import { bumpVersion, counterOf } from '../core/version';
 import { InOrder } from './in-order';
 import { PutsInFlight } from './puts-in-flight';
 
+/** Why a file was left out of this scan: it changed while it was read (scanned again soon). */
+export const CHANGED_WHILE_READ = 'changed while being read; next scan';
+
 /** Files read and sealed at once: the one being indexed and those after it (each with PUTS_IN_FLIGHT puts). */
 export const FILES_READ_AHEAD = 4;
 
@@ -240,7 +243,7 @@ export async function scanFolder(opts: ScanOptions): Promise<ScanResult> {
         continue;
       }
       if (!content) {
-        skipped.push({ path: found.path, reason: 'changed while being read; next scan' });
+        skipped.push({ path: found.path, reason: CHANGED_WHILE_READ });
         kept.add(found.path);
         continue;
       }

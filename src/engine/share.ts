@@ -40,7 +40,7 @@ import { applyTree } from './apply';
 import { claimFolder } from './marker';
 import { isUnreadableTree, loadRefused, refuseHead, treeDefect } from './refused';
 import { ChangedDirs, existingDir, outermost } from './changed-dirs';
-import { scanFolder } from './scanner';
+import { CHANGED_WHILE_READ, scanFolder } from './scanner';
 import { ShareState } from './share-state';
 
 export interface ShareOptions {
@@ -186,7 +186,8 @@ export class ShareEngine {
         // The marker may have been swapped or recreated while running: claim it again.
         await claimFolder(this.options.drive!, this.options.capability, false);
         for (let i = 0; i < MAX_PASSES; i++) {
-          if (!(await this.folderPass())) break;
+          // Another pass also while paths wait: files that changed while a scan read them.
+          if (!(await this.folderPass()) && !this.changed.pending) break;
         }
       }
       await this.persistHeads();
@@ -290,6 +291,11 @@ export class ShareEngine {
     });
     this.root = scan.root;
     this.floor = scan.floor;
+    // A file written while it was read is read again by the next pass, not left to a watcher
+    // event that may have come before the read.
+    this.changed.add(
+      scan.skipped.filter((s) => s.reason === CHANGED_WHILE_READ).map((s) => s.path),
+    );
     await this.persistLocal();
     // A partial scan read stamps below `under` only: the others stay as they were.
     const outside = [...this.stamps].filter(

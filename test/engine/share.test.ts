@@ -392,6 +392,32 @@ describe('ShareEngine', () => {
     expect(await text(a, 'secret.txt')).toContain(marker);
   });
 
+  it('reads again, in the same sync, a file that changed while a scan read it', async () => {
+    const cap = createShare();
+    const a = await peer(cap, DEV.a);
+    const b = await peer(cap, DEV.b);
+    const drive = a.drive!;
+    await put(drive, 'grow.txt', utf8('first'));
+    const read = drive.readStream.bind(drive);
+    let grown = false;
+    // The first read of grow.txt sees it replaced after its first chunk (no watcher here).
+    drive.readStream = async function* (path: string, chunkBytes?: number) {
+      for await (const chunk of read(path, chunkBytes)) {
+        yield chunk;
+        if (!grown && path === 'grow.txt') {
+          grown = true;
+          await put(drive, 'grow.txt', utf8('grown while read'), T0 + 5);
+        }
+      }
+    };
+    await a.engine.start();
+    expect(grown).toBe(true);
+    await b.engine.start();
+    link(a, b);
+    await converge(a, b);
+    expect(await text(b, 'grow.txt')).toBe('grown while read');
+  });
+
   it('says when a pass writes received changes into the folder, and only then', async () => {
     const cap = createShare();
     const a = await peer(cap, DEV.a);
