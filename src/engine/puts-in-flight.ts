@@ -32,7 +32,7 @@ export class PutsInFlight {
 
   /** Waits for every put started; throws the first failure. */
   async done(): Promise<void> {
-    await Promise.all(this.running);
+    await this.settled();
     this.throwIfFailed();
   }
 

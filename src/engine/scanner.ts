@@ -26,7 +26,10 @@ import { PutsInFlight } from './puts-in-flight';
 /** Why a file was left out of this scan: it changed while it was read (scanned again soon). */
 export const CHANGED_WHILE_READ = 'changed while being read; next scan';
 
-/** Files read and sealed at once: the one being indexed and those after it (each with PUTS_IN_FLIGHT puts). */
+/**
+ * Files read and sealed at once: the one being indexed and those after it (each with
+ * PUTS_IN_FLIGHT puts).
+ */
 export const FILES_READ_AHEAD = 4;
 
 export interface ScanOptions {

@@ -13,7 +13,7 @@
 interface PeerConnection extends EventTarget {
   readonly iceGatheringState: RTCIceGatheringState;
   readonly connectionState: RTCPeerConnectionState;
-  setLocalDescription(...args: unknown[]): Promise<void>;
+  setLocalDescription: (this: PeerConnection, ...args: unknown[]) => Promise<void>;
   [mark: symbol]: unknown;
 }
 type PeerConnectionClass = abstract new (...args: never[]) => unknown;
@@ -26,8 +26,7 @@ export function sendEndOfCandidates(Class: PeerConnectionClass): void {
   const proto = Class.prototype as PeerConnection;
   if (proto[PATCHED]) return;
   proto[PATCHED] = true;
-  // Called with each instance as `this`, as the original always is.
-  // eslint-disable-next-line @typescript-eslint/unbound-method
+  // Always called with an instance as `this`, as the original is.
   const setLocal = proto.setLocalDescription;
   proto.setLocalDescription = async function (
     this: PeerConnection,
