@@ -6,6 +6,9 @@
  *
  * An address once seen keeps its entry; forgetting it marks the entry absent, and storing it
  * again reuses the entry (so the table never needs deletions).
+ *
+ * Each entry also records whether its object's bytes are known to match its address in this
+ * process (written from verified bytes, or read and hashed once), so reads need not hash again.
  */
 import { ADDRESS_BYTES } from '../core/objects';
 
@@ -15,6 +18,8 @@ export interface Location {
   readonly offset: number;
   /** The object's length (the record is RECORD_HEADER_BYTES longer). */
   readonly length: number;
+  /** Whether this process has seen the object's bytes match its address. */
+  readonly checked: boolean;
 }
 
 /** The `length` of an entry whose address is forgotten. */
@@ -26,6 +31,7 @@ export class PackIndex {
   private packs = new Uint32Array(FIRST_CAPACITY);
   private offsets = new Uint32Array(FIRST_CAPACITY);
   private lengths = new Uint32Array(FIRST_CAPACITY);
+  private checked = new Uint8Array(FIRST_CAPACITY);
   /** Entry number + 1, or 0 for an empty slot; never more than half full. */
   private slots = new Uint32Array(FIRST_CAPACITY * 2);
   private entries = 0;
@@ -44,7 +50,7 @@ export class PackIndex {
 
   /** Bytes held by the typed arrays (the index's memory beyond a few small objects). */
   get bytes(): number {
-    return [this.keys, this.packs, this.offsets, this.lengths, this.slots].reduce(
+    return [this.keys, this.packs, this.offsets, this.lengths, this.checked, this.slots].reduce(
       (sum, a) => sum + a.byteLength,
       0,
     );
@@ -59,7 +65,12 @@ export class PackIndex {
   get(address: Uint8Array): Location | undefined {
     const e = this.find(address);
     if (e < 0 || this.lengths[e] === ABSENT) return undefined;
-    return { pack: this.packs[e]!, offset: this.offsets[e]!, length: this.lengths[e]! };
+    return {
+      pack: this.packs[e]!,
+      offset: this.offsets[e]!,
+      length: this.lengths[e]!,
+      checked: this.checked[e] === 1,
+    };
   }
 
   has(address: Uint8Array): boolean {
@@ -67,8 +78,18 @@ export class PackIndex {
     return e >= 0 && this.lengths[e] !== ABSENT;
   }
 
-  /** Indexes the address in `key` at `at` (a view into an idx file saves a copy per entry). */
-  set(key: Uint8Array, pack: number, offset: number, length: number, at = 0): void {
+  /**
+   * Indexes the address in `key` at `at` (a view into an idx file saves a copy per entry);
+   * `checked` when the bytes written there were verified against it.
+   */
+  set(
+    key: Uint8Array,
+    pack: number,
+    offset: number,
+    length: number,
+    at = 0,
+    checked = false,
+  ): void {
     if (length === ABSENT) throw new RangeError('an object this long cannot be indexed');
     let e = this.find(key, at);
     if (e < 0) e = this.add(key, at);
@@ -78,6 +99,14 @@ export class PackIndex {
     this.packs[e] = pack;
     this.offsets[e] = offset;
     this.lengths[e] = length;
+    this.checked[e] = checked ? 1 : 0;
+  }
+
+  /** Records that the object at `where` matched its address (if the entry still points there). */
+  markChecked(address: Uint8Array, where: Location): void {
+    const e = this.find(address);
+    if (e < 0 || this.packs[e] !== where.pack || this.offsets[e] !== where.offset) return;
+    if (this.lengths[e] === where.length) this.checked[e] = 1;
   }
 
   /** Forgets `address` (a no-op if absent). */
@@ -133,6 +162,7 @@ export class PackIndex {
     this.keys = grow(this.keys, (n) => new Uint8Array(n));
     this.offsets = grow(this.offsets, (n) => new Uint32Array(n));
     this.lengths = grow(this.lengths, (n) => new Uint32Array(n));
+    this.checked = grow(this.checked, (n) => new Uint8Array(n));
     this.packs = grow(this.packs, (n) => new Uint32Array(n)); // last: the others scale by it
   }
 

@@ -6,9 +6,11 @@
  * (`<dir>/objects/ab/...`) are still found: a miss in the packs reads through to it.
  *
  * Data safety, as the file store's: nothing is fsynced, so after a power cut the last objects
- * may be lost or torn, never taken for good data. `get` re-checks every record's header and the
- * object's address and treats a mismatch as missing, recording a tombstone so it is fetched
- * again (also after a restart); entries pointing past their pack's end are dropped at open; a
+ * may be lost or torn, never taken for good data. `get` re-checks every record's header, and
+ * the object's address the first time this process reads an object it did not write (a cut or
+ * torn write needs a crash, so what this process wrote or already checked stays good), and
+ * treats a mismatch as missing, recording a tombstone so it is fetched again (also after a
+ * restart); entries pointing past their pack's end are dropped at open; a
  * writer cuts a torn tail off the last pack before appending, or starts a new pack.
  *
  * One writer per directory: the CLI opens a store for writing only while it holds the share's
@@ -113,7 +115,11 @@ export class PackObjectStore implements ObjectStore {
         record.byteOffset + RECORD_HEADER_BYTES,
         at.length,
       );
-      if (matchesAddress(address, bytes)) return bytes;
+      if (at.checked) return bytes;
+      if (matchesAddress(address, bytes)) {
+        this.index.markChecked(address, at);
+        return bytes;
+      }
     }
     this.forget(address, at); // torn, corrupt or gone: fetched again
     return this.legacy?.get(address);

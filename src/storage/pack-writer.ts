@@ -150,7 +150,8 @@ export class PackWriter {
     target.idxEnd += idx.length;
     this.batches++;
     batch.forEach((q, i) => {
-      if (q.bytes) this.index.set(q.address, target.pack, offsets[i]!, q.bytes.length);
+      // Put's caller verified the bytes (core/ports.ts), so reads of them need not hash again.
+      if (q.bytes) this.index.set(q.address, target.pack, offsets[i]!, q.bytes.length, 0, true);
     });
   }
 

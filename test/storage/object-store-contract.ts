@@ -7,8 +7,12 @@ import { bytesFor, codeOf } from './drive-contract';
 
 export interface ObjectStoreHarness {
   readonly store: ObjectStore;
-  /** Damages the stored copy of an object behind the store's back (where that can happen). */
-  corrupt?(address: Uint8Array): Promise<void>;
+  /**
+   * Damages the stored copy of an object behind the store's back (where that can happen), and
+   * returns the store to read it with: a store may trust what it wrote itself until it is opened
+   * again (a torn write needs a crash), so such a harness reopens it.
+   */
+  corrupt?(address: Uint8Array): Promise<ObjectStore>;
   cleanup(): Promise<void>;
 }
 
@@ -70,11 +74,10 @@ export function objectStoreContract(
 
     if (corruptible) {
       it('treats a corrupt stored object as missing', async () => {
-        const { store } = h;
         const o = bytesFor('corrupt', 5000);
         const a = objectAddress(o);
-        await store.put(a, o);
-        await h.corrupt!(a);
+        await h.store.put(a, o);
+        const store = await h.corrupt!(a);
         expect(await store.get(a)).toBeUndefined();
         expect(await store.has(a)).toBe(false);
         await store.put(a, o); // fetched again

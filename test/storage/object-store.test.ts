@@ -19,6 +19,7 @@ async function fsHarness() {
     corrupt: async (a: Uint8Array) => {
       const hex = toHex(a);
       await writeFile(join(dir, 'objects', hex.slice(0, 2), hex.slice(2)), 'bit rot');
+      return store; // it checks every read
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
@@ -45,10 +46,17 @@ async function corruptInPack(packs: string, address: Uint8Array): Promise<void> 
 
 async function packHarness() {
   const dir = await mkdtemp(join(tmpdir(), 'peerfold-packs-'));
-  const store = await PackObjectStore.open(dir);
+  let store = await PackObjectStore.open(dir);
   return {
-    store,
-    corrupt: (a: Uint8Array) => corruptInPack(join(dir, 'packs'), a),
+    get store() {
+      return store;
+    },
+    corrupt: async (a: Uint8Array) => {
+      await store.close();
+      await corruptInPack(join(dir, 'packs'), a);
+      store = await PackObjectStore.open(dir);
+      return store;
+    },
     cleanup: async () => {
       await store.close();
       await rm(dir, { recursive: true, force: true });

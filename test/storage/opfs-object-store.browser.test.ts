@@ -20,6 +20,7 @@ async function opfsHarness() {
       const out = await (await (await fan(hex)).getFileHandle(hex.slice(2))).createWritable();
       await out.write('bit rot');
       await out.close();
+      return store; // it checks every read
     },
     cleanup: () => dir.remove(),
   };
