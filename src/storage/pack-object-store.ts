@@ -26,9 +26,10 @@ import type { ObjectStore } from '../core/ports';
 import { FsObjectStore } from './fs-object-store';
 import { errno, fsError, isNotFound } from './node-fs';
 import { checkAddress } from './object-address';
-import { readFully, ReadFds } from './pack-files';
+import { ReadFds } from './pack-files';
 import { packFile, recordMatches, RECORD_HEADER_BYTES } from './pack-format';
 import { PackIndex, type Location } from './pack-index';
+import { PackReadAhead } from './pack-read-ahead';
 import { loadPacks } from './pack-load';
 import { PackWriter } from './pack-writer';
 
@@ -47,6 +48,7 @@ export class PackObjectStore implements ObjectStore {
   /** Puts queued or being written, by hex address: a second put of one waits for the first. */
   private readonly pending = new Map<string, Promise<void>>();
   private readonly reads: ReadFds;
+  private readonly records: PackReadAhead;
   private closed = false;
 
   private constructor(
@@ -58,6 +60,10 @@ export class PackObjectStore implements ObjectStore {
     readonly dropped: number,
   ) {
     this.reads = new ReadFds((pack) => join(packs, packFile(pack)));
+    this.records = new PackReadAhead({
+      withFd: (pack, f) => this.reads.with(pack, f),
+      writtenEnd: (pack) => this.writer?.writtenEnd(pack),
+    });
   }
 
   /** Opens the store in `dir` (made on the first put); a writer also repairs a torn tail. */
@@ -161,9 +167,7 @@ export class PackObjectStore implements ObjectStore {
   /** The record at `at`, or undefined if its pack is gone; short if the pack is cut short. */
   private async readRecord(at: Location): Promise<Uint8Array | undefined> {
     try {
-      return await this.reads.with(at.pack, (fd) =>
-        readFully(fd, RECORD_HEADER_BYTES + at.length, at.offset),
-      );
+      return await this.records.read(at.pack, at.offset, RECORD_HEADER_BYTES + at.length);
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw fsError(e, join(this.packs, packFile(at.pack)));

@@ -155,6 +155,15 @@ export class PackWriter {
     });
   }
 
+  /**
+   * Where the records whose writes completed end in `pack`, while appends to it may be in flight
+   * (undefined for any other pack): a read ahead must stop there, or it could see a record half
+   * written and keep it.
+   */
+  writtenEnd(pack: number): number | undefined {
+    return this.current?.pack === pack ? this.current.packEnd : undefined;
+  }
+
   /** The pack this many record bytes go to: the open one while they fit, else a new one. */
   private async target(recordBytes: number): Promise<OpenPack> {
     const open = this.current;
