@@ -9,8 +9,8 @@ export interface ObjectStore {
   /**
    * The bytes stored at `address`, which hash to it: a store that reads from a disk checks them
    * and treats a torn or corrupt object as missing, so callers need not hash them again. A store
-   * may skip the check for what it wrote or checked since it was opened (a torn write needs a
-   * crash, so such an object stays good; the AEAD tag still guards a block's plaintext).
+   * may skip the check for what it wrote or checked since it was opened: a torn write needs a
+   * crash, so such an object stays good (a peer it is sent to checks it again).
    */
   get(address: Address): Promise<Uint8Array | undefined>;
   has(address: Address): Promise<boolean>;

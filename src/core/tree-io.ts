@@ -39,10 +39,15 @@ export function newStats(): TreeStats {
   return { nodesRead: 0, nodesWritten: 0, bytesWritten: 0 };
 }
 
-/** The stored bytes of an object, checked against its address. */
+/**
+ * The stored bytes of an object, checked against its address, in memory of their own: a node's
+ * decoded addresses are views into them and may be kept long, so they must not hold a larger
+ * buffer a store read them into (pack-read-ahead.ts).
+ */
 export async function readObject(store: ObjectStore, address: Address): Promise<Uint8Array> {
-  const bytes = await store.get(address);
-  if (!bytes) throw new PeerfoldError('missing', `object ${toHex(address)} is not stored`);
+  const got = await store.get(address);
+  if (!got) throw new PeerfoldError('missing', `object ${toHex(address)} is not stored`);
+  const bytes = got.byteLength === got.buffer.byteLength ? got : got.slice();
   if (!matchesAddress(address, bytes)) {
     throw new PeerfoldError('bad-address', `stored object ${toHex(address)} is damaged`);
   }

@@ -59,8 +59,11 @@ export class PackReadAhead {
           readFully(fd, windowEnd - offset, offset).then(plain),
         );
         this.window = { pack, start: offset, end: windowEnd, bytes };
-        const got = await bytes;
-        return part(got, 0, Math.min(length, got.length));
+        const got = await bytes.catch(() => {
+          if (this.window?.bytes === bytes) this.window = undefined;
+          return undefined; // e.g. EIO past this record: read just the record, as below
+        });
+        if (got) return part(got, 0, Math.min(length, got.length));
       }
     }
     return this.packs.withFd(pack, (fd) => readFully(fd, length, offset).then(plain));
@@ -73,9 +76,10 @@ function plain(b: Uint8Array): Uint8Array {
 }
 
 /**
- * Bytes [from, to) of a window. A small record is copied, so an index node kept in memory does
- * not hold the whole window; a block shares the window's memory (blocks are sent or opened and
- * dropped), so a window stays one allocation for about 16 blocks.
+ * Bytes [from, to) of a window. A small record is copied; a larger one shares the window's
+ * memory, so a window stays one allocation for about 16 blocks (blocks are sent or opened and
+ * dropped). Index nodes can be larger than blocks and their decoded addresses are views, so
+ * tree-io.ts copies a node that shares a buffer before it is decoded and kept.
  */
 function part(bytes: Uint8Array, from: number, to: number): Uint8Array {
   if (to - from >= SHARED_MIN_BYTES)
