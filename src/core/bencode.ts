@@ -18,7 +18,11 @@ export interface BInputDict {
 
 const MAX_DEPTH = 32;
 
-export function encode(value: BInput): Uint8Array {
+/**
+ * The bencoding of `value`. With `headroom`, the result is a view that starts that many bytes
+ * into its own buffer, so a transport can write its framing in front without a copy.
+ */
+export function encode(value: BInput, headroom = 0): Uint8Array {
   const chunks: Uint8Array[] = [];
   let length = 0;
   const push = (b: Uint8Array): void => {
@@ -58,13 +62,13 @@ export function encode(value: BInput): Uint8Array {
     }
   };
   walk(value, 0);
-  const out = new Uint8Array(length);
-  let offset = 0;
+  const out = new Uint8Array(headroom + length);
+  let offset = headroom;
   for (const c of chunks) {
     out.set(c, offset);
     offset += c.length;
   }
-  return out;
+  return out.subarray(headroom);
 }
 
 const L = Uint8Array.of(0x6c);

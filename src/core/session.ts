@@ -34,10 +34,19 @@ export * from './session-limits';
 
 export type SessionState = 'hello' | 'open' | 'closed';
 
+/**
+ * Where a session's encoded messages go. A sink with `headroom` gets each message as a view
+ * with that many bytes free in front of it in its buffer, for its framing (no copy).
+ */
+export interface MessageSink {
+  (message: Uint8Array): void;
+  readonly headroom?: number;
+}
+
 export interface SessionOptions {
   replica: Replica;
   /** Writes one encoded message to the peer; a throw ends the session (`io`). */
-  send: (message: Uint8Array) => void;
+  send: MessageSink;
   /** Called once when the session ends; `error` is set unless it ended cleanly. */
   onClose?: (error?: PeerfoldError) => void;
   /** Called when the peer proved it holds the share. */
@@ -309,7 +318,8 @@ export class Session implements ReplicaPeer {
   }
 
   private write(message: WireMessage): void {
-    this.options.send(encodeMessage(message));
+    const { send } = this.options;
+    send(encodeMessage(message, send.headroom));
   }
 
   private guard(f: () => void): void {

@@ -62,9 +62,12 @@ import {
 
 export * from './wire-types';
 
-/** Encodes one message; a message that breaks a rule of the format is a PeerfoldError. */
-export function encodeMessage(message: WireMessage): Uint8Array {
-  const bytes = encode(toDict(message));
+/**
+ * Encodes one message; a message that breaks a rule of the format is a PeerfoldError. With
+ * `headroom`, that many bytes in front of the result's view are free for the transport.
+ */
+export function encodeMessage(message: WireMessage, headroom = 0): Uint8Array {
+  const bytes = encode(toDict(message), headroom);
   parse(bytes, false);
   return bytes;
 }

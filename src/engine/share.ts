@@ -34,7 +34,7 @@ import { mergeTrees } from '../core/merge-tree';
 import type { Address } from '../core/objects';
 import type { ObjectStore } from '../core/ports';
 import { Replica } from '../core/replica';
-import { Session } from '../core/session';
+import { Session, type MessageSink } from '../core/session';
 import { buildTree, treeKeys, type TreeContext } from '../core/tree';
 import { applyTree } from './apply';
 import { claimFolder } from './marker';
@@ -160,7 +160,7 @@ export class ShareEngine {
 
   /** A session with a new peer over this share's replica, started. */
   connect(
-    send: (message: Uint8Array) => void,
+    send: MessageSink,
     events: { onClose?: (error?: PeerfoldError) => void; onOpen?: () => void } = {},
   ): Session {
     const session = new Session({

@@ -32,6 +32,8 @@ declare module 'bittorrent-protocol' {
     on(event: 'extended', listener: (ext: string | number, payload: unknown) => void): this;
     on(event: 'close' | 'end' | 'finish', listener: () => void): this;
     on(event: 'error', listener: (error: unknown) => void): this;
+    /** Internal: queues bytes already framed as whole messages (net/framed-sink.ts). */
+    _push(data: Uint8Array): void;
     /** Internal: called with each 4-byte message length prefix; wrapped to bound message size. */
     _onMessageLength(buffer: Uint8Array): void;
   }

@@ -11,7 +11,8 @@
 import type Wire from 'bittorrent-protocol';
 import { toHex } from '../core/bytes';
 import { isMisbehaviour, type PeerfoldError } from '../core/errors';
-import type { Session } from '../core/session';
+import type { MessageSink, Session } from '../core/session';
+import { framedSink } from './framed-sink';
 import { EXTENSION_NAME, MAX_MESSAGE_BYTES } from '../core/wire-types';
 
 /** Bytes of BitTorrent framing around one extension message: id 20 and the extension id. */
@@ -41,7 +42,7 @@ export interface AttachOptions {
   /** True on the dialing side: it sends the handshake first. */
   initiator: boolean;
   /** Makes the started session once the peer is known to speak `peerfold`, e.g. engine.connect. */
-  createSession: (send: (message: Uint8Array) => void, events: SessionEvents) => Session;
+  createSession: (send: MessageSink, events: SessionEvents) => Session;
   /** Random by default (the platform's CSPRNG, `crypto.getRandomValues`: Node and browsers). */
   peerId?: Uint8Array;
   /** Our listen port, told to the peer in the extended handshake (BEP 10 `p`). */
@@ -158,9 +159,7 @@ export function attachPeerfold(wire: Wire, options: AttachOptions): Attached {
       if (!peerHas(wire, EXTENSION_NAME)) return end('peer lacks peerfold', 'unfit');
       peerListenPort = validPort(wire.peerExtendedHandshake.p);
       session = options.createSession(
-        (message) => {
-          if (!ended && !wire.destroyed) wire.extended(EXTENSION_NAME, message);
-        },
+        framedSink(wire, () => !ended && !wire.destroyed),
         {
           onClose: (error) =>
             end(

@@ -24,6 +24,15 @@ describe('bencode encoding', () => {
     expect(text(encode([1, 'a', [], {}]))).toBe('li1e1:aledee');
   });
 
+  it('leaves headroom free in front of the encoding, in the same buffer', () => {
+    const value = { b: new Uint8Array([1, 2, 3]), a: 'x', n: 42 };
+    const plain = encode(value);
+    const roomy = encode(value, 6);
+    expect(roomy.byteOffset).toBe(6);
+    expect(roomy.buffer.byteLength).toBe(6 + plain.length);
+    expect(Array.from(roomy)).toEqual(Array.from(plain));
+  });
+
   it('sorts dictionary keys by their UTF-8 bytes and leaves out undefined values', () => {
     expect(text(encode({ b: 1, a: 2, ab: 3, B: 4 }))).toBe('d1:Bi4e1:ai2e2:abi3e1:bi1ee');
     // numeric-looking keys come first in JS property order, not in byte order

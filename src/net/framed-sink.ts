@@ -1,0 +1,40 @@
+/**
+ * Sends a session's messages as BEP 10 extended messages of the `peerfold` extension, framed in
+ * place: the session encodes each message with FRAME_BYTES free in front of it (MessageSink's
+ * headroom), and the frame goes out as one chunk. bittorrent-protocol's own `extended` copies
+ * every message twice more (the extension id in front, then the frame) and writes the 5-byte
+ * header as a chunk of its own, which a data channel sends as a message of its own.
+ */
+import type Wire from 'bittorrent-protocol';
+import type { MessageSink } from '../core/session';
+import { EXTENSION_NAME } from '../core/wire-types';
+
+/** BEP 3's length prefix (4 bytes), message id 20 (extended), then BEP 10's extension id. */
+export const FRAME_BYTES = 6;
+const EXTENDED_MESSAGE_ID = 20;
+
+/** A sink writing to `wire` while `live()`; the peer must have the extension (BEP 10 mapping). */
+export function framedSink(wire: Wire, live: () => boolean): MessageSink {
+  const send = (message: Uint8Array): void => {
+    if (!live()) return;
+    // Framed in place only when the message is exactly what encodeMessage made with our
+    // headroom (its own buffer, the headroom in front): the bytes written are then ours.
+    const ours =
+      message.byteOffset === FRAME_BYTES &&
+      message.buffer.byteLength === FRAME_BYTES + message.length;
+    if (!ours) {
+      wire.extended(EXTENSION_NAME, message); // the wire copies it
+      return;
+    }
+    const frame = new Uint8Array(
+      message.buffer,
+      message.byteOffset - FRAME_BYTES,
+      message.length + FRAME_BYTES,
+    );
+    new DataView(frame.buffer, frame.byteOffset, 4).setUint32(0, message.length + 2);
+    frame[4] = EXTENDED_MESSAGE_ID;
+    frame[5] = wire.peerExtendedMapping[EXTENSION_NAME]!;
+    wire._push(frame);
+  };
+  return Object.assign(send, { headroom: FRAME_BYTES });
+}
