@@ -28,7 +28,7 @@ import { Inbox } from './session-inbox';
 import { CREDIT_WINDOW, MAX_IN_FLIGHT, STORES_IN_FLIGHT } from './session-limits';
 import { ObjectServer } from './session-serve';
 import { StoreSlots } from './session-stores';
-import { decodeMessage, encodeMessage, MAX_HEADS, MAX_WANT, type WireMessage } from './wire';
+import { decodeOwnedMessage, encodeMessage, MAX_HEADS, MAX_WANT, type WireMessage } from './wire';
 
 export * from './session-limits';
 
@@ -114,7 +114,8 @@ export class Session implements ReplicaPeer {
 
   /**
    * One message from the transport: decoded and checked against credit and queue limits at
-   * once, then handled in order after the messages before it. Errors end the session.
+   * once, then handled in order after the messages before it. Errors end the session. The
+   * session takes `bytes` over (what it keeps are views into them): nothing may write to them.
    */
   receive(bytes: Uint8Array): void {
     if (this.state === 'closed') return;
@@ -196,7 +197,7 @@ export class Session implements ReplicaPeer {
   /** Decodes a message; undefined for a type from a newer peer, which is skipped once open. */
   private decode(bytes: Uint8Array): WireMessage | undefined {
     try {
-      return decodeMessage(bytes);
+      return decodeOwnedMessage(bytes);
     } catch (e) {
       if (!isPeerfoldError(e, 'unsupported')) throw e;
       if (this.state === 'hello') {

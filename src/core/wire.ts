@@ -80,6 +80,14 @@ export function decodeMessage(bytes: Uint8Array): WireMessage {
   return parse(bytes, true);
 }
 
+/**
+ * decodeMessage for bytes handed over to the caller (nothing else writes to them): the byte
+ * strings of the result are views into `bytes` instead of copies, so a block is not copied again.
+ */
+export function decodeOwnedMessage(bytes: Uint8Array): WireMessage {
+  return parse(bytes, false);
+}
+
 /** Cuts `text` to at most `maxBytes` of UTF-8 at a character boundary; lone surrogates become U+FFFD. */
 export function clipText(text: string, maxBytes: number): string {
   let out = '';

@@ -179,7 +179,8 @@ export function attachPeerfold(wire: Wire, options: AttachOptions): Attached {
     if (payload.length > MAX_MESSAGE_BYTES) return end('message too large', 'misbehaved');
     if (ext === EXTENSION_NAME) {
       if (!session) return end('peerfold message before handshake', 'misbehaved');
-      session.receive(payload.slice());
+      // A copy of its own (a Buffer's slice() would be a view): the session keeps views into it.
+      session.receive(new Uint8Array(payload));
       return;
     }
     // Another extension: only a peer that proved the share is heard. Its proof may still be

@@ -15,6 +15,7 @@ import {
   MESSAGE_TYPES,
   clipText,
   decodeMessage,
+  decodeOwnedMessage,
   encodeMessage,
   type WireMessage,
 } from '../../src/core/wire';
@@ -94,6 +95,21 @@ describe('wire messages: format', () => {
   it('matches the example in the format comment byte for byte', () => {
     const bytes = encodeMessage({ type: 'credit', bytes: 8388608 });
     expect(fromUtf8(bytes)).toBe('d1:bi8388608e1:t6:credit1:vi1ee');
+  });
+
+  it('decodes owned bytes into views and other bytes into copies of their own', () => {
+    const block = new Uint8Array(5000).map((_, i) => i & 0xff);
+    const bytes = encodeMessage({
+      type: 'data',
+      address: new Uint8Array(32).fill(3),
+      bytes: block,
+    });
+    const owned = decodeOwnedMessage(bytes);
+    const copied = decodeMessage(bytes);
+    if (owned.type !== 'data' || copied.type !== 'data') throw new Error('not data');
+    expect(owned.bytes.buffer).toBe(bytes.buffer);
+    expect(copied.bytes.buffer).not.toBe(bytes.buffer);
+    expect(bytesEqual(owned.bytes, block) && bytesEqual(copied.bytes, block)).toBe(true);
   });
 
   it('round-trips random valid messages', () => {
