@@ -40,14 +40,14 @@ export function newStats(): TreeStats {
 }
 
 /**
- * The stored bytes of an object, checked against its address, in memory of their own: a node's
- * decoded addresses are views into them and may be kept long, so they must not hold a larger
- * buffer a store read them into (pack-read-ahead.ts).
+ * The stored bytes of an object, checked against its address. A node's decoded addresses are
+ * views into them and may be kept long, so bytes that are a small part of a larger buffer (a
+ * pack store's read-ahead window, pack-read-ahead.ts) are copied out first.
  */
 export async function readObject(store: ObjectStore, address: Address): Promise<Uint8Array> {
   const got = await store.get(address);
   if (!got) throw new PeerfoldError('missing', `object ${toHex(address)} is not stored`);
-  const bytes = got.byteLength === got.buffer.byteLength ? got : got.slice();
+  const bytes = got.buffer.byteLength >= 2 * got.byteLength ? got.slice() : got;
   if (!matchesAddress(address, bytes)) {
     throw new PeerfoldError('bad-address', `stored object ${toHex(address)} is damaged`);
   }
