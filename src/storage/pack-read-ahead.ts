@@ -79,7 +79,7 @@ function plain(b: Uint8Array): Uint8Array {
  * Bytes [from, to) of a window. A small record is copied; a larger one shares the window's
  * memory, so a window stays one allocation for about 16 blocks (blocks are sent or opened and
  * dropped). Index nodes can be larger than blocks and their decoded addresses are views, so
- * tree-io.ts copies a node that shares a buffer before it is decoded and kept.
+ * tree-io.ts copies a node that is a small part of a larger buffer before it is decoded.
  */
 function part(bytes: Uint8Array, from: number, to: number): Uint8Array {
   if (to - from >= SHARED_MIN_BYTES)
