@@ -60,15 +60,46 @@ export async function* iterate(ctx: TreeContext, root: Address, under = ''): Asy
   for await (const e of iterateStored(ctx, root, range)) yield await loadEntry(ctx, e);
 }
 
-/** Whether some entry's path starts with `prefix`; reads only the nodes that could hold one. */
-export async function hasPrefix(ctx: TreeContext, root: Address, prefix: string): Promise<boolean> {
-  for await (const _ of iterateStored(ctx, root, prefix)) return true;
-  return false;
-}
-
 /** Whether `path` sorts after every path starting with `prefix` ('/' sorts first: they are contiguous). */
 const pastPrefix = (path: string, prefix: string): boolean =>
   comparePaths(path, prefix) > 0 && !path.startsWith(prefix);
+
+/** Whether a node whose paths sort in (after, last] can hold a path starting with `prefix`. */
+const mayHold = (prefix: string, after: string | undefined, last: string): boolean =>
+  comparePaths(last, prefix) >= 0 && (after === undefined || !pastPrefix(after, prefix));
+
+/**
+ * Whether some entry's path starts with one of `prefixes`. One walk for all of them: each node
+ * is read at most once, and only if its key range could hold a path with one of the prefixes
+ * (a check per prefix would read the tree from its root each time).
+ */
+export async function hasAnyPrefix(
+  ctx: TreeContext,
+  root: Address,
+  prefixes: readonly string[],
+): Promise<boolean> {
+  const walk = async (
+    address: Address,
+    expect: NodeExpect | undefined,
+    candidates: readonly string[],
+  ): Promise<boolean> => {
+    const node = await readNode(ctx, address, expect);
+    if (node.kind === 'leaf') {
+      return node.entries.some((e) => candidates.some((p) => e.path.startsWith(p)));
+    }
+    if (node.kind !== 'internal') return false;
+    const { children, level } = node;
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i]!;
+      const after = i > 0 ? children[i - 1]!.key : expect?.after;
+      const here = candidates.filter((p) => mayHold(p, after, c.key));
+      const childExpect = { level: level - 1, after, last: c.key };
+      if (here.length > 0 && (await walk(c.address, childExpect, here))) return true;
+    }
+    return false;
+  };
+  return prefixes.length > 0 && walk(root, undefined, prefixes);
+}
 
 async function* iterateStored(
   ctx: TreeContext,

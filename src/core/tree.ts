@@ -24,7 +24,7 @@ export {
 } from './tree-node';
 export {
   diffTrees,
-  hasPrefix,
+  hasAnyPrefix,
   iterate,
   lookup,
   reachable,

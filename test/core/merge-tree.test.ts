@@ -4,10 +4,12 @@ import { toHex } from '../../src/core/bytes';
 import { createShare } from '../../src/core/capability';
 import type { Entry } from '../../src/core/entry';
 import { mergeMaps } from '../../src/core/merge';
+import { conflictPath } from '../../src/core/conflict';
 import { mergeTrees } from '../../src/core/merge-tree';
-import { buildTree, iterate, treeKeys } from '../../src/core/tree';
+import { buildTree, iterate, newStats, treeKeys } from '../../src/core/tree';
 import { bumpVersion } from '../../src/core/version';
 import { MemoryObjectStore } from '../helpers/memory-store';
+import { fileEntry, manyPaths } from './tree-fixtures';
 
 const devices = ['00000000000000a1', '00000000000000b2', '00000000000000c3'];
 
@@ -143,5 +145,46 @@ describe('mergeTrees', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  describe('a tree that extends another by thousands of files', () => {
+    const paths = manyPaths(3000);
+    // entries are made in the tests: they hash, and crypto is ready only then
+    const bigTree = () => paths.map((p) => fileEntry(p, { version: 2 }));
+    // the smaller tree: older versions of a few of the same files
+    const smallTree = () => paths.slice(0, 300).map((p) => fileEntry(p, { version: 1 }));
+    const setup = async (extra: Entry[] = []) => {
+      const [big, small] = [bigTree(), smallTree()];
+      const stats = newStats();
+      const ctx = { ...context(), stats };
+      const a = await buildTree(ctx, big);
+      const b = await buildTree(ctx, [...small, ...extra]);
+      return { ctx, stats, a, b, big, small };
+    };
+
+    it('is merged to that tree without writing a node, in either order', async () => {
+      const { ctx, stats, a, b } = await setup();
+      const written = stats.nodesWritten;
+      expect(toHex(await mergeTrees(ctx, [a, b]))).toBe(toHex(a));
+      expect(toHex(await mergeTrees(ctx, [b, a]))).toBe(toHex(a));
+      expect(stats.nodesWritten).toBe(written);
+    });
+
+    it('is merged as mergeMaps merges when the smaller tree holds a conflict copy of one of them', async () => {
+      const origin = paths[2500]!;
+      const copy: Entry = { ...fileEntry(conflictPath(origin, 1_700_000_000_000, devices[0]!)) };
+      const { ctx, stats, a, b, big, small } = await setup([copy]);
+      const written = stats.nodesWritten;
+      const merged = await mergeTrees(ctx, [a, b]);
+      expect(stats.nodesWritten).toBeGreaterThan(written); // not the fast case
+      const expected = mergeMaps([
+        new Map(big.map((e) => [e.path, e])),
+        new Map([...small, copy].map((e) => [e.path, e])),
+      ]);
+      const got: Entry[] = [];
+      for await (const e of iterate(ctx, merged)) got.push(e);
+      const byPath = (x: Entry, y: Entry) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0);
+      expect(got.sort(byPath)).toEqual([...expected.values()].sort(byPath));
+    });
   });
 });
