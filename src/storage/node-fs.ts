@@ -25,9 +25,15 @@ export function fsError(e: unknown, what: string): PeerfoldError {
   return new PeerfoldError('io', `${what}: ${why}`, false);
 }
 
+// Random per process, counted per name: a name is never reused, and drawing 8 random bytes for
+// each file cost more than the rest of the name (files are opened O_EXCL all the same).
+const processTag = randomBytes(8).toString('hex');
+let tempCount = 0;
+
 /** A fresh temporary name: our prefix, so lists skip it and `cleanupTemp` finds it. */
 export function tempName(): string {
-  return `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`;
+  tempCount++;
+  return `${TEMP_PREFIX}${processTag}-${tempCount.toString(36)}`;
 }
 
 /** Best-effort removal of a temporary file (it may already be gone). */

@@ -15,6 +15,9 @@ import { toEntry } from './node-walk';
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
 export abstract class NodeTree {
+  /** The root's realpath as last read (see checkDir). */
+  private rootReal: string | undefined;
+
   protected constructor(
     readonly root: string,
     readonly caseInsensitive: boolean,
@@ -32,19 +35,29 @@ export abstract class NodeTree {
   /** Throws 'bad-path' if `dir` (a directory path, '' for the root) crosses a symlink. */
   protected async checkDir(dir: string): Promise<void> {
     if (dir === '') return;
-    let real: string;
-    let rootReal: string;
+    const fold = (p: string): string => (this.caseInsensitive ? foldCase(p) : p.normalize('NFC'));
+    const leadsThere = (real: string, rootReal: string): boolean =>
+      fold(real) === fold(join(rootReal, ...dir.split('/')));
     try {
-      [rootReal, real] = await Promise.all([realpath(this.root), realpath(this.abs(dir))]);
+      // The root's realpath rarely changes: the last one is tried first, and read again only
+      // when `dir` does not match it (one realpath per check instead of two). A match against
+      // the last one means `dir` is really inside the folder as it was when last checked.
+      const known = this.rootReal;
+      const [real, rootReal] = await Promise.all([
+        realpath(this.abs(dir)),
+        known ?? realpath(this.root),
+      ]);
+      if (leadsThere(real, rootReal)) {
+        this.rootReal = rootReal;
+        return;
+      }
+      this.rootReal = undefined;
+      if (known !== undefined && leadsThere(real, await realpath(this.root))) return;
     } catch (e) {
       if (isNotFound(e) || errno(e) === 'ENOTDIR') return; // nothing there to escape through
       throw await this.failure(e, dir);
     }
-    const expected = join(rootReal, ...dir.split('/'));
-    const fold = (p: string): string => (this.caseInsensitive ? foldCase(p) : p.normalize('NFC'));
-    if (fold(real) !== fold(expected)) {
-      throw new PeerfoldError('bad-path', `${JSON.stringify(dir)} leads through a symlink`);
-    }
+    throw new PeerfoldError('bad-path', `${JSON.stringify(dir)} leads through a symlink`);
   }
 
   /** Creates `dir` and its missing parents one level at a time, never following a link. */

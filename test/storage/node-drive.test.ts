@@ -61,6 +61,27 @@ describe('NodeDrive on a real folder', () => {
     expect((await lstat(join(root, 'link'))).isSymbolicLink()).toBe(true);
   });
 
+  it('refuses a directory swapped for a symlink after writes through it passed', async () => {
+    const d = h.drive;
+    const secret = join(h.parent, 'secret');
+    await mkdir(secret);
+    await put(d, 'sub/a.txt', 'a');
+    await rename(join(root, 'sub'), join(root, 'old-sub'));
+    await symlink(secret, join(root, 'sub'));
+    expect(await codeOf(put(d, 'sub/b.txt', 'evil'))).toBe('bad-path');
+    expect(await readdir(secret)).toEqual([]);
+  });
+
+  it('follows the folder to a new real path (its path is now a symlink to where it moved)', async () => {
+    const d = h.drive;
+    await put(d, 'sub/a.txt', 'a');
+    const moved = join(h.parent, 'moved');
+    await rename(root, moved);
+    await symlink(moved, root);
+    await put(d, 'sub/b.txt', 'b');
+    expect(await readFile(join(moved, 'sub', 'b.txt'), 'utf8')).toBe('b');
+  });
+
   it('renames without copying (same inode)', async () => {
     const d = h.drive;
     await put(d, 'a.bin', 'data');
@@ -104,7 +125,7 @@ describe('NodeDrive on a real folder', () => {
       },
     });
     expect(during).toHaveLength(1);
-    expect(during[0]).toMatch(/^\.peerfold-tmp-[0-9a-f]{16}$/);
+    expect(during[0]).toMatch(/^\.peerfold-tmp-[0-9a-f]{16}-[0-9a-z]+$/);
     expect(await readdir(join(root, 'sub'))).toEqual(['f.txt']);
   });
 
