@@ -91,8 +91,11 @@ export class Chunker {
   private readonly max: number;
   private readonly maskS: number;
   private readonly maskL: number;
-  /** The current partial chunk, buf[0, len), and the gear hash over its tail. */
-  private readonly buf: Uint8Array;
+  /**
+   * The current partial chunk, buf[0, len), and the gear hash over its tail. The buffer grows to
+   * `max` only as needed: most files of a large folder are far smaller than one chunk.
+   */
+  private buf = new Uint8Array(0);
   private len = 0;
   private h = 0;
 
@@ -103,7 +106,18 @@ export class Chunker {
     ({ min: this.min, avg: this.avg, max: this.max } = params);
     this.maskS = topBits(bits + 2);
     this.maskL = topBits(bits - 2);
-    this.buf = new Uint8Array(this.max);
+  }
+
+  /** Appends `data` to the partial chunk (never beyond `max`: scan cuts there). */
+  private keep(data: Uint8Array): void {
+    const need = this.len + data.length;
+    if (need > this.buf.length) {
+      const grown = new Uint8Array(Math.min(this.max, Math.max(need, this.buf.length * 2)));
+      grown.set(this.buf.subarray(0, this.len));
+      this.buf = grown;
+    }
+    this.buf.set(data, this.len);
+    this.len = need;
   }
 
   /** Returns the chunks that `data` completes, as fresh copies; `data` may be reused after. */
@@ -113,15 +127,14 @@ export class Chunker {
     while (i < data.length) {
       const cut = this.scan(data, i);
       if (cut < 0) {
-        this.buf.set(data.subarray(i), this.len);
-        this.len += data.length - i;
+        this.keep(data.subarray(i));
         break;
       }
       if (this.len === 0) {
         out.push(data.slice(i, cut)); // the whole chunk is in `data`: copy it once
       } else {
-        this.buf.set(data.subarray(i, cut), this.len);
-        out.push(this.buf.slice(0, this.len + cut - i));
+        this.keep(data.subarray(i, cut));
+        out.push(this.buf.slice(0, this.len));
       }
       this.len = 0;
       this.h = 0;
@@ -132,7 +145,13 @@ export class Chunker {
 
   /** Ends the stream: returns the last, possibly short, chunk and resets for a new stream. */
   finish(): Uint8Array | undefined {
-    const last = this.len > 0 ? this.buf.slice(0, this.len) : undefined;
+    let last: Uint8Array | undefined;
+    if (this.len === this.buf.length && this.len > 0) {
+      last = this.buf; // exactly the chunk (a small file's only one): handed over, not copied
+      this.buf = new Uint8Array(0);
+    } else if (this.len > 0) {
+      last = this.buf.slice(0, this.len);
+    }
     this.len = 0;
     this.h = 0;
     return last;

@@ -94,7 +94,7 @@ export class NodeDrive extends NodeTree implements Drive {
 
   async read(path: string, offset: number, length: number): Promise<Uint8Array> {
     checkRange(path, offset, length);
-    const fh = await this.openFile(path);
+    const { fh } = await this.openFile(path);
     try {
       const out = new Uint8Array(Math.max(0, length));
       let n = 0;
@@ -113,11 +113,16 @@ export class NodeDrive extends NodeTree implements Drive {
 
   async *readStream(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): AsyncGenerator<Uint8Array> {
     checkRange(path, 0, chunkBytes, 1);
-    const fh = await this.openFile(path);
+    const { fh, size } = await this.openFile(path);
     try {
       for (let position = 0; ;) {
-        const chunk = new Uint8Array(chunkBytes);
-        const { bytesRead } = await fh.read(chunk, 0, chunkBytes, position).catch((e: unknown) => {
+        // Buffers sized to what is left (a fresh 1 MiB one per read cost a small file more than
+        // reading it): one byte more than the size, so a file that grew is read on; at the size,
+        // a one-byte read to see the end; past it (it grew), full chunks.
+        const left = size - position;
+        const want = left > 0 ? Math.min(chunkBytes, left + 1) : left === 0 ? 1 : chunkBytes;
+        const chunk = new Uint8Array(want);
+        const { bytesRead } = await fh.read(chunk, 0, want, position).catch((e: unknown) => {
           throw fsError(e, path);
         });
         if (bytesRead === 0) return;

@@ -129,7 +129,8 @@ export abstract class NodeTree {
     return found;
   }
 
-  protected async openFile(path: string): Promise<FileHandle> {
+  /** `path` opened for reading (never through a link), with its size when opened. */
+  protected async openFile(path: string): Promise<{ fh: FileHandle; size: number }> {
     validatePath(path);
     await this.checkDir(parentPath(path));
     let fh: FileHandle;
@@ -141,10 +142,11 @@ export abstract class NodeTree {
         throw await this.absent(path);
       throw await this.failure(e, path);
     }
-    if (!(await fh.stat()).isFile()) {
+    const st = await fh.stat();
+    if (!st.isFile()) {
       await fh.close();
       throw driveError('missing', path, 'not a file');
     }
-    return fh;
+    return { fh, size: st.size };
   }
 }

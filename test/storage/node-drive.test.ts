@@ -1,4 +1,5 @@
 import {
+  appendFile,
   chmod,
   lstat,
   mkdir,
@@ -13,7 +14,8 @@ import {
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NodeDrive } from '../../src/storage/node-drive';
-import { codeOf, driveContract, listAll, MTIME, put, text } from './drive-contract';
+import { bytesEqual, concatBytes } from '../../src/core/bytes';
+import { codeOf, driveContract, listAll, MTIME, put, readAll, text } from './drive-contract';
 import { nodeHarness } from './node-harness';
 
 driveContract('node', nodeHarness);
@@ -80,6 +82,31 @@ describe('NodeDrive on a real folder', () => {
     await symlink(moved, root);
     await put(d, 'sub/b.txt', 'b');
     expect(await readFile(join(moved, 'sub', 'b.txt'), 'utf8')).toBe('b');
+  });
+
+  it('streams files of any size whole, in chunks no larger than asked', async () => {
+    const d = h.drive;
+    const chunk = 1000;
+    for (const size of [0, 1, 999, 1000, 1001, 2999, 3000, 70_000]) {
+      const data = Uint8Array.from({ length: size }, (_, i) => (i * 7 + size) & 255);
+      await writeFile(join(root, 'f.bin'), data);
+      expect(bytesEqual(await readAll(d, 'f.bin', chunk), data), `${size}`).toBe(true);
+      expect(bytesEqual(await readAll(d, 'f.bin'), data), `${size}`).toBe(true);
+    }
+  });
+
+  it('streams a file that grows while it is read to its new end', async () => {
+    const d = h.drive;
+    await writeFile(join(root, 'g.bin'), new Uint8Array(1500).fill(1));
+    const parts: Uint8Array[] = [];
+    for await (const part of d.readStream('g.bin', 1000)) {
+      if (parts.length === 0) await appendFile(join(root, 'g.bin'), new Uint8Array(2500).fill(2));
+      expect(part.length).toBeLessThanOrEqual(1000);
+      parts.push(part);
+    }
+    const got = concatBytes(...parts);
+    expect(got.length).toBe(4000);
+    expect(got.subarray(1500).every((b) => b === 2)).toBe(true);
   });
 
   it('renames without copying (same inode)', async () => {
