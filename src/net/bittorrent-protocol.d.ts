@@ -36,5 +36,15 @@ declare module 'bittorrent-protocol' {
     _push(data: Uint8Array): void;
     /** Internal: called with each 4-byte message length prefix; wrapped to bound message size. */
     _onMessageLength(buffer: Uint8Array): void;
+    /** Internal, the readable side's parser state (net/wire-parse.ts replaces `_write`). */
+    _write(data: Uint8Array, done: (error: Error | null) => void): void;
+    _buffer: Uint8Array[];
+    _bufferSize: number;
+    _parserSize: number;
+    _parser: (message: Uint8Array) => void;
+    /** Internal: set only by the peer-encryption (MSE/PE) handshake, which Peerfold never starts. */
+    _encryptor: unknown;
+    _cryptoSyncPattern: Uint8Array | null;
+    _pePending: boolean;
   }
 }

@@ -14,6 +14,7 @@ import { isMisbehaviour, type PeerfoldError } from '../core/errors';
 import type { MessageSink, Session } from '../core/session';
 import { framedSink } from './framed-sink';
 import { EXTENSION_NAME, MAX_MESSAGE_BYTES } from '../core/wire-types';
+import { parseWithoutJoining } from './wire-parse';
 
 /** Bytes of BitTorrent framing around one extension message: id 20 and the extension id. */
 const EXTENDED_OVERHEAD = 2;
@@ -115,6 +116,7 @@ export function attachPeerfold(wire: Wire, options: AttachOptions): Attached {
   const wireGone = (reason: string): void =>
     end(reachedSelf ? 'connected to ourselves' : reason, reachedSelf ? 'self' : 'closed');
 
+  parseWithoutJoining(wire);
   // Refuse a frame longer than any Peerfold message before the wire buffers it.
   const onLength = wire._onMessageLength.bind(wire);
   wire._onMessageLength = (buffer: Uint8Array): void => {
