@@ -14,7 +14,7 @@ import { isMisbehaviour, type PeerfoldError } from '../core/errors';
 import type { MessageSink, Session } from '../core/session';
 import { framedSink } from './framed-sink';
 import { EXTENSION_NAME, MAX_MESSAGE_BYTES } from '../core/wire-types';
-import { parseWithoutJoining } from './wire-parse';
+import { ownsMemory, parseWithoutJoining } from './wire-parse';
 
 /** Bytes of BitTorrent framing around one extension message: id 20 and the extension id. */
 const EXTENDED_OVERHEAD = 2;
@@ -181,8 +181,9 @@ export function attachPeerfold(wire: Wire, options: AttachOptions): Attached {
     if (payload.length > MAX_MESSAGE_BYTES) return end('message too large', 'misbehaved');
     if (ext === EXTENSION_NAME) {
       if (!session) return end('peerfold message before handshake', 'misbehaved');
-      // A copy of its own (a Buffer's slice() would be a view): the session keeps views into it.
-      session.receive(new Uint8Array(payload));
+      // Memory of its own, as the session keeps views into it: copied out of a network chunk
+      // (with new Uint8Array: a Buffer's slice() would be a view), unless already a copy.
+      session.receive(ownsMemory(payload) ? payload : new Uint8Array(payload));
       return;
     }
     // Another extension: only a peer that proved the share is heard. Its proof may still be

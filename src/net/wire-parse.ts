@@ -3,10 +3,20 @@
  * the last one before it parses: over TCP, where a 64 KiB read rarely ends on a message
  * boundary, that copies every received byte once more (and allocates as much). This `_write`
  * keeps the chunks as they came and hands the parser views into them; only a message that
- * spans two chunks is copied, and only its own bytes. Peer encryption (MSE/PE), which Peerfold
- * never starts, stays with the library's `_write`, which joins whatever is left first.
+ * spans two chunks is copied, and only its own bytes, into memory its reader may keep as it is
+ * (`ownsMemory`). Peer encryption (MSE/PE), which Peerfold never starts, stays with the
+ * library's `_write`, which joins whatever is left first.
  */
 import type Wire from 'bittorrent-protocol';
+
+/** Memory of the messages `take` copied out: nobody else holds it (see ownsMemory). */
+const copied = new WeakSet<ArrayBufferLike>();
+
+/**
+ * Whether `view` lies in memory this module copied a message into: the message's reader may
+ * keep views into it without copying it again (a view into a network chunk shares the chunk).
+ */
+export const ownsMemory = (view: Uint8Array): boolean => copied.has(view.buffer);
 
 export function parseWithoutJoining(wire: Wire): void {
   const joining = wire._write.bind(wire);
@@ -34,6 +44,7 @@ function take(chunks: Uint8Array[], size: number): Uint8Array {
     return first.subarray(0, size);
   }
   const out = new Uint8Array(size);
+  copied.add(out.buffer);
   for (let at = 0; at < size;) {
     const chunk = chunks[0]!;
     const n = Math.min(chunk.length, size - at);

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bytesEqual, concatBytes } from '../../src/core/bytes';
 import { EXTENSION_NAME } from '../../src/core/wire-types';
-import { parseWithoutJoining } from '../../src/net/wire-parse';
+import { ownsMemory, parseWithoutJoining } from '../../src/net/wire-parse';
 
 const INFO_HASH = new Uint8Array(20).fill(7);
 
@@ -88,7 +88,7 @@ describe('parseWithoutJoining', () => {
     );
   });
 
-  it('hands out views into a chunk that holds whole messages, and copies one that spans two', async () => {
+  it('hands out views into a chunk that holds whole messages, and copies one that spans two into memory of its own', async () => {
     const payloads = payloadsOf([2000, 3000, 4000]);
     const bytes = await sentBytes(payloads);
     const total = payloads.reduce((s, p) => s + p.length, 0);
@@ -101,6 +101,8 @@ describe('parseWithoutJoining', () => {
     expect(got[1]!.buffer).not.toBe(head.buffer); // spans both: its own copy
     expect(got[1]!.buffer).not.toBe(tail.buffer);
     expect(got[2]!.buffer).toBe(tail.buffer);
+    // only the copy may be kept as it is by the message's reader
+    expect(got.map(ownsMemory)).toEqual([false, true, false]);
     got.forEach((g, i) => expect(bytesEqual(g, payloads[i]!)).toBe(true));
   });
 });
