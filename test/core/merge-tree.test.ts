@@ -172,7 +172,7 @@ describe('mergeTrees', () => {
 
     it('is merged as mergeMaps merges when the smaller tree holds a conflict copy of one of them', async () => {
       const origin = paths[2500]!;
-      const copy: Entry = { ...fileEntry(conflictPath(origin, 1_700_000_000_000, devices[0]!)) };
+      const copy = fileEntry(conflictPath(origin, 1_700_000_000_000, devices[0]!));
       const { ctx, stats, a, b, big, small } = await setup([copy]);
       const written = stats.nodesWritten;
       const merged = await mergeTrees(ctx, [a, b]);
