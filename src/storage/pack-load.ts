@@ -1,36 +1,14 @@
 /**
- * Opening a pack store: every pack's idx is read sequentially into the in-memory index (packs
- * in ascending order, later entries winning), dropping any entry that points outside its pack
- * (a torn tail after a crash: the idx reached the disk, the record did not). A writer then
- * decides where to append: after the last good record of the last pack, cutting off a torn
- * tail (records whose idx entries were never written, half an idx entry), or in a new pack when
- * the last one cannot be trusted (a bad header, a missing idx, an entry past its end).
+ * Opening a pack store in Node: the packs are read with pack-scan.ts (shared with the browser
+ * store), and a writer's torn tail is cut off here.
  */
 import { readFile, readdir, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsError, isNotFound } from './node-fs';
-import {
-  forEachIdxEntry,
-  hasMagic,
-  HEADER_BYTES,
-  IDX_ENTRY_BYTES,
-  IDX_MAGIC,
-  idxFile,
-  PACK_MAGIC,
-  packFile,
-  packNumbers,
-  RECORD_HEADER_BYTES,
-  TOMBSTONE,
-} from './pack-format';
+import { HEADER_BYTES, idxFile, packFile, packNumbers } from './pack-format';
 import { readFully, openFd, closeFd } from './pack-files';
 import type { PackIndex } from './pack-index';
-
-/** Where a writer appends: the end of the last pack's good records and of its idx entries. */
-export interface AppendPoint {
-  readonly pack: number;
-  readonly packEnd: number;
-  readonly idxEnd: number;
-}
+import { appendAfter, entriesIn, scanPack, type AppendPoint, type PackScan } from './pack-scan';
 
 export interface LoadedPacks {
   /** The last pack, if a writer may append to it (after any repair). */
@@ -38,18 +16,6 @@ export interface LoadedPacks {
   /** The number a new pack takes. */
   readonly next: number;
   /** Entries dropped because they point outside their pack. */
-  readonly dropped: number;
-}
-
-interface PackScan {
-  readonly pack: number;
-  readonly packBytes: number;
-  readonly idxBytes: number;
-  /** The end of the whole idx entries (header included). */
-  readonly idxWhole: number;
-  /** The end of the last record an entry points at (the header's end if none). */
-  readonly goodEnd: number;
-  readonly trusted: boolean;
   readonly dropped: number;
 }
 
@@ -76,15 +42,13 @@ export async function loadPacks(
   }
   if (!last) return { append: undefined, next: 0, dropped };
   const next = last.pack + 1;
-  if (!repair || !last.trusted) return { append: undefined, next, dropped };
+  const append = repair ? appendAfter(last) : undefined;
+  if (!append) return { append: undefined, next, dropped };
   // Records without idx entries (written before a crash) and half an entry are cut off.
-  if (last.packBytes > last.goodEnd) await cut(join(packsDir, packFile(last.pack)), last.goodEnd);
-  if (last.idxBytes > last.idxWhole) await cut(join(packsDir, idxFile(last.pack)), last.idxWhole);
-  return {
-    append: { pack: last.pack, packEnd: last.goodEnd, idxEnd: last.idxWhole },
-    next,
-    dropped,
-  };
+  if (last.packBytes > append.packEnd)
+    await cut(join(packsDir, packFile(last.pack)), append.packEnd);
+  if (last.idxBytes > append.idxEnd) await cut(join(packsDir, idxFile(last.pack)), append.idxEnd);
+  return { append, next, dropped };
 }
 
 async function loadPack(packsDir: string, pack: number, index: PackIndex): Promise<PackScan> {
@@ -99,26 +63,7 @@ async function loadPack(packsDir: string, pack: number, index: PackIndex): Promi
   ]).catch((e: unknown) => {
     throw fsError(e, packPath);
   });
-  const idxBytes = idx?.length ?? 0;
-  const idxWhole =
-    idxBytes < HEADER_BYTES
-      ? HEADER_BYTES
-      : idxBytes - ((idxBytes - HEADER_BYTES) % IDX_ENTRY_BYTES);
-  const headersOk =
-    hasMagic(packHeader, PACK_MAGIC) && idx !== undefined && hasMagic(idx, IDX_MAGIC);
-  let goodEnd = HEADER_BYTES;
-  let dropped = 0;
-  if (headersOk) {
-    forEachIdxEntry(idx, (at, offset, length) => {
-      if (length === TOMBSTONE) return index.delete(idx, at);
-      const end = offset + RECORD_HEADER_BYTES + length;
-      if (offset < HEADER_BYTES || end > packBytes) return void dropped++;
-      index.set(idx, pack, offset, length, at);
-      if (end > goodEnd) goodEnd = end;
-    });
-  }
-  const trusted = headersOk && dropped === 0;
-  return { pack, packBytes, idxBytes, idxWhole, goodEnd, trusted, dropped };
+  return scanPack(pack, packBytes, packHeader, idx, index);
 }
 
 /** How many entries the packs' idx files hold in all (tombstones included): an upper bound. */
@@ -131,7 +76,7 @@ async function countEntries(packsDir: string, packs: readonly number[]): Promise
       ),
     ),
   );
-  return sizes.reduce((sum, size) => sum + Math.floor(size / IDX_ENTRY_BYTES), 0);
+  return entriesIn(sizes);
 }
 
 async function readHeader(path: string): Promise<Uint8Array> {

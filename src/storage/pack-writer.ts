@@ -23,7 +23,7 @@ import {
   TOMBSTONE,
 } from './pack-format';
 import type { PackIndex } from './pack-index';
-import type { AppendPoint } from './pack-load';
+import type { AppendPoint } from './pack-scan';
 
 /** A batch stops growing at this many bytes or records (writev takes 1024 buffers). */
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
