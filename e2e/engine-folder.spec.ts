@@ -80,3 +80,27 @@ test('a vanished folder pauses the share and deletes nothing; an empty one in it
   await expect(fileRow(page, 'keep.txt')).toContainText('7 bytes');
   await expect(fileRow(page, 'other.txt')).toHaveCount(0);
 });
+
+test('a share runs in one tab at a time: a second tab says so and takes over when the first closes', async ({
+  page,
+  context,
+}) => {
+  await pickerGivesOpfsFolder(page, FOLDER);
+  await createShare(page, 'Two tabs');
+  await page.getByRole('button', { name: 'Choose folder…' }).click();
+  await writeOpfsFile(page, FOLDER, 'notes.txt', { text: 'hello world' });
+  await page.getByRole('button', { name: 'Rescan now' }).click();
+  await expect(fileRow(page, 'notes.txt')).toContainText('Up to date');
+
+  const second = await context.newPage();
+  await second.goto('/');
+  await second.getByRole('button', { name: /Two tabs/ }).click();
+  await expect(statusLine(second)).toHaveText(
+    'Open in another tab: this share syncs there. This tab takes over when that one is closed.',
+  );
+  await expect(statusLine(page)).toHaveText('Up to date · waiting for peers');
+
+  await page.close();
+  await expect(statusLine(second)).toHaveText('Up to date · waiting for peers');
+  await expect(fileRow(second, 'notes.txt')).toContainText('11 bytes');
+});

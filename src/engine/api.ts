@@ -88,7 +88,8 @@ export type Phase =
   | 'paused'
   | 'error';
 
-export type PauseReason = 'no-permission' | 'missing-root' | 'missing-marker' | 'over-quota';
+export type PauseReason =
+  'no-permission' | 'missing-root' | 'missing-marker' | 'over-quota' | 'other-tab';
 
 export interface ScanProgress {
   /** Files and directories listed in this pass so far. */

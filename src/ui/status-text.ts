@@ -27,6 +27,8 @@ export function statusLine(status: ShareStatusView | undefined, folderName?: str
           return `Paused: folder permission needed. Allow access to ${folder} below and sync resumes.`;
         case 'missing-marker':
           return `Paused: ${folder} lost its .peerfold marker folder (was it emptied or replaced?). Nothing was deleted; sync resumes when the marker is back, or choose the folder again.`;
+        case 'other-tab':
+          return 'Open in another tab: this share syncs there. This tab takes over when that one is closed.';
         case 'over-quota':
           return 'Paused: this browser’s storage for the app is full. Free some space (or leave shares you no longer need); nothing was lost.';
         default:

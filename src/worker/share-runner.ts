@@ -1,7 +1,8 @@
 /**
  * One share running in the worker: its adapters (FsaDrive over the picked folder or a private
- * OPFS folder, OpfsObjectStore, IdbStateStore), a ShareEngine, and watchShare keeping the index
- * following the folder. It reports what the page shows (share-view.ts). Lifecycle changes
+ * OPFS folder, the share's objects in OPFS packs, IdbStateStore), a ShareEngine, and watchShare
+ * keeping the index following the folder. One tab at a time runs a share (share-lock.ts); the
+ * others say so and take over when it closes. It reports what the page shows (share-view.ts). Lifecycle changes
  * (open, permission, leave) run one at a time.
  *
  * Until the page holds read-write permission for a picked folder nothing opens it: the share is
@@ -16,11 +17,11 @@ import { ShareEngine } from '../engine/share';
 import { watchShare } from '../engine/watch';
 import { FsaDrive } from '../storage/fsa-drive';
 import { IdbStateStore } from '../storage/idb-state-store';
-import { OpfsObjectStore } from '../storage/opfs-object-store';
 import { ProgressDrive } from './progress-drive';
+import { ShareLock } from './share-lock';
 import { SharePeers } from './share-peers';
-import { deviceIdFor, destroyShareStorage, forgetFolder, objectsDir } from './share-storage';
-import { privateFolder, stateName } from './share-storage';
+import { deviceIdFor, destroyShareStorage, forgetFolder, lockName } from './share-storage';
+import { openObjects, privateFolder, stateName, type ShareObjects } from './share-storage';
 import { ShareView, type ViewReport } from './share-view';
 
 /** Rescans without FileSystemObserver (timer) and with it (a safety net for dropped events). */
@@ -41,7 +42,8 @@ export class ShareRunner {
   private permitted = true;
   private running: Running | undefined;
   private state: IdbStateStore | undefined;
-  private store: OpfsObjectStore | undefined;
+  private store: ShareObjects | undefined;
+  private readonly lock: ShareLock;
   private queue: Promise<void> = Promise.resolve();
   private retry: ReturnType<typeof setTimeout> | undefined;
   readonly view: ShareView;
@@ -53,6 +55,7 @@ export class ShareRunner {
     report: ViewReport & { linkEnded(link: number): void },
   ) {
     this.view = new ShareView(report, cap.role === 'store');
+    this.lock = new ShareLock(lockName(id));
     this.peers = new SharePeers(discoveryKey(cap), {
       changed: () => this.view.peersChanged(),
       linkEnded: (link) => report.linkEnded(link),
@@ -123,7 +126,7 @@ export class ShareRunner {
     return this.serial(async () => {
       await this.halt();
       this.view.close();
-      await this.state?.close();
+      await this.closeStores();
     });
   }
 
@@ -133,7 +136,7 @@ export class ShareRunner {
       const privateToo = this.folder.kind === 'private';
       await this.halt();
       this.view.close();
-      await this.state?.close();
+      await this.closeStores();
       await destroyShareStorage(this.id, privateToo);
     });
   }
@@ -142,6 +145,34 @@ export class ShareRunner {
     const next = this.queue.then(task);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** Closes the state and object stores and lets another tab run the share. */
+  private async closeStores(): Promise<void> {
+    await this.state?.close();
+    const store = this.store;
+    this.store = undefined;
+    try {
+      await store?.close?.();
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  /** The share's objects, opened once this tab holds the share (undefined: another tab has it). */
+  private async objects(): Promise<ShareObjects | undefined> {
+    if (this.store) return this.store;
+    if (!(await this.lock.tryTake())) {
+      this.lock.wait(() => void this.serial(() => this.start()));
+      return undefined;
+    }
+    try {
+      this.store = await openObjects(this.id);
+    } catch (e) {
+      this.lock.release();
+      throw e;
+    }
+    return this.store;
   }
 
   private stateStore(): IdbStateStore {
@@ -164,14 +195,11 @@ export class ShareRunner {
     const needsFolder = this.cap.role !== 'store';
     if (needsFolder && this.folder.kind === 'none') return this.view.noFolder();
     if (needsFolder && !this.permitted) return this.view.paused('no-permission');
+    const store = await this.objects();
+    if (!store) return this.view.paused('other-tab');
     this.view.starting();
     this.peers.accept();
     const state = this.stateStore();
-    if (!this.store) {
-      const store = new OpfsObjectStore(await objectsDir(this.id));
-      await store.cleanupTemp();
-      this.store = store;
-    }
     let fsa: FsaDrive | undefined;
     let drive: ProgressDrive | undefined;
     if (needsFolder) {
@@ -185,7 +213,7 @@ export class ShareRunner {
     const engine = new ShareEngine({
       capability: this.cap,
       drive,
-      store: this.store,
+      store,
       state,
       device: await deviceIdFor(state),
       now: Date.now,

@@ -6,7 +6,10 @@
  */
 import { toHex } from '../core/bytes';
 import type { StateStore } from '../core/drive';
+import type { ObjectStore } from '../core/ports';
 import { IdbStateStore } from '../storage/idb-state-store';
+import { OpfsObjectStore } from '../storage/opfs-object-store';
+import { OpfsPackStore } from '../storage/opfs-pack-store';
 
 const APP_DIR = 'peerfold';
 /** This browser's device id in a share (one per device and share, DESIGN.md section 3). */
@@ -26,6 +29,24 @@ async function subDir(kind: 'shares' | 'folders', id: string) {
 
 /** The directory of the share's object store. */
 export const objectsDir = (id: string) => subDir('shares', id);
+
+/** A share's object store, open for this tab (hold its ShareLock first). */
+export type ShareObjects = ObjectStore & { close?(): Promise<void> };
+
+/**
+ * The share's objects: packs where sync access handles exist (dedicated workers of current
+ * browsers), else a file per object (still found by the packs later).
+ */
+export async function openObjects(id: string): Promise<ShareObjects> {
+  const dir = await objectsDir(id);
+  if (OpfsPackStore.supported()) return OpfsPackStore.open(dir);
+  const store = new OpfsObjectStore(dir);
+  await store.cleanupTemp();
+  return store;
+}
+
+/** The Web Lock a tab holds while it runs the share (share-lock.ts). */
+export const lockName = (id: string): string => `peerfold-share-${id}`;
 /** The share's folder in the browser's private storage. */
 export const privateFolder = (id: string) => subDir('folders', id);
 
