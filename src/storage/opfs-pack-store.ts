@@ -239,17 +239,27 @@ export class OpfsPackStore implements ObjectStore {
     }
     if (open) closeQuietly(open.idx, true);
     this.current = undefined;
-    const pack = this.next++;
-    const file = await syncHandle(this.packsDir, packFile(pack), true);
-    this.packs.set(pack, file);
-    const idx = await syncHandle(this.packsDir, idxFile(pack), true); // a stray idx is replaced
-    for (const [handle, magic] of [
-      [file, PACK_MAGIC],
-      [idx, IDX_MAGIC],
-    ] as const) {
-      handle.truncate(0);
-      writeAt(handle, magic, 0);
+    // The number is taken only once its pack exists: a failed creation (quota) is retried in
+    // the same files, not in a new pair per failed put.
+    const pack = this.next;
+    const made: SyncHandle[] = [];
+    try {
+      for (const [name, magic] of [
+        [packFile(pack), PACK_MAGIC],
+        [idxFile(pack), IDX_MAGIC], // a stray idx of no pack is replaced
+      ] as const) {
+        const handle = await syncHandle(this.packsDir, name, true);
+        made.push(handle);
+        handle.truncate(0);
+        writeAt(handle, magic, 0);
+      }
+    } catch (e) {
+      for (const handle of made) closeQuietly(handle);
+      throw e;
     }
+    const [file, idx] = made as [SyncHandle, SyncHandle];
+    this.next++;
+    this.packs.set(pack, file);
     this.current = { pack, file, idx, packEnd: HEADER_BYTES, idxEnd: HEADER_BYTES };
     return this.current;
   }
