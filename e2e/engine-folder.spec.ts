@@ -99,8 +99,14 @@ test('a share runs in one tab at a time: a second tab says so and takes over whe
     'Open in another tab: this share syncs there. This tab takes over when that one is closed.',
   );
   await expect(statusLine(page)).toHaveText('Up to date · waiting for peers');
+  // Leaving here would delete files the first tab has open: it says where to leave instead.
+  await expect(
+    second.getByText(/open in another tab of this browser: leave it there/),
+  ).toBeVisible();
+  await expect(second.getByRole('button', { name: 'Leave this share…' })).toHaveCount(0);
 
   await page.close();
   await expect(statusLine(second)).toHaveText('Up to date · waiting for peers');
   await expect(fileRow(second, 'notes.txt')).toContainText('11 bytes');
+  await expect(second.getByRole('button', { name: 'Leave this share…' })).toBeVisible();
 });

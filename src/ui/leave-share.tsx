@@ -7,10 +7,12 @@ interface Props {
   isWriter: boolean;
   /** The files live in this browser's private storage: leaving deletes them. */
   filesInBrowser: boolean;
+  /** Another tab runs the share with its files open: leave there, or close it first. */
+  openElsewhere: boolean;
   onLeave: () => void;
 }
 
-export function LeaveShare({ name, isWriter, filesInBrowser, onLeave }: Props) {
+export function LeaveShare({ name, isWriter, filesInBrowser, openElsewhere, onLeave }: Props) {
   const [asking, setAsking] = useState(false);
   const confirmRef = useRef<HTMLButtonElement>(null);
   const openRef = useRef<HTMLButtonElement>(null);
@@ -22,6 +24,13 @@ export function LeaveShare({ name, isWriter, filesInBrowser, onLeave }: Props) {
     wasAsking.current = asking;
   }, [asking]);
 
+  if (openElsewhere) {
+    return (
+      <p class="hint">
+        This share is open in another tab of this browser: leave it there, or close that tab first.
+      </p>
+    );
+  }
   if (!asking) {
     return (
       <button type="button" class="danger-outline" ref={openRef} onClick={() => setAsking(true)}>

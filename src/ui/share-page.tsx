@@ -78,6 +78,7 @@ export function SharePage({ share, book, services, onLeave }: Props) {
           name={share.name}
           isWriter={share.role === 'write'}
           filesInBrowser={inBrowser}
+          openElsewhere={status?.phase === 'paused' && status.reason === 'other-tab'}
           onLeave={onLeave}
         />
       </section>

@@ -4,7 +4,7 @@
  * here and kept in memory only; no event or problem text carries it.
  */
 import { parseCapability } from '../core/capability';
-import { isPeerfoldError } from '../core/errors';
+import { isPeerfoldError, PeerfoldError } from '../core/errors';
 import { stamp, type Command, type EngineEvent, type Versioned } from '../engine/api';
 import { exportFile, exportZip, importFiles } from './share-files';
 import { ShareRunner } from './share-runner';
@@ -36,8 +36,11 @@ export class WorkerHost {
         return this.answer(command.request, async () => {
           const runner = this.shares.get(command.share);
           this.shares.delete(command.share);
-          if (runner) await runner.leave();
-          else await destroyShareStorage(command.share, false);
+          if (runner && !(await runner.leave())) {
+            this.shares.set(command.share, runner); // untouched: it runs in another tab
+            throw new PeerfoldError('changed', 'the share is open in another tab', false);
+          }
+          if (!runner) await destroyShareStorage(command.share, false);
           return {};
         });
       case 'import':

@@ -130,32 +130,48 @@ export class ShareRunner {
     });
   }
 
-  /** Stops the engine, then deletes the share's objects and state (and its private folder). */
-  leave(): Promise<void> {
-    return this.serial(async () => {
+  /**
+   * Stops the engine, then deletes the share's objects and state (and its private folder).
+   * False, with nothing done, while another tab runs the share: its files are open there.
+   */
+  leave(): Promise<boolean> {
+    return this.serialValue(async () => {
+      if (!(await this.lock.tryTake())) return false;
       const privateToo = this.folder.kind === 'private';
       await this.halt();
       this.view.close();
-      await this.closeStores();
-      await destroyShareStorage(this.id, privateToo);
+      try {
+        await this.closeStores(false);
+        await destroyShareStorage(this.id, privateToo);
+      } finally {
+        this.lock.release();
+      }
+      return true;
     });
   }
 
   private serial(task: () => Promise<void>): Promise<void> {
+    return this.serialValue(task);
+  }
+
+  private serialValue<T>(task: () => Promise<T>): Promise<T> {
     const next = this.queue.then(task);
-    this.queue = next.catch(() => undefined);
+    this.queue = next.then(
+      () => undefined,
+      () => undefined,
+    );
     return next;
   }
 
-  /** Closes the state and object stores and lets another tab run the share. */
-  private async closeStores(): Promise<void> {
+  /** Closes the state and object stores and (unless told not to) lets another tab run the share. */
+  private async closeStores(release = true): Promise<void> {
     await this.state?.close();
     const store = this.store;
     this.store = undefined;
     try {
       await store?.close?.();
     } finally {
-      this.lock.release();
+      if (release) this.lock.release();
     }
   }
 
