@@ -110,3 +110,33 @@ test('a share runs in one tab at a time: a second tab says so and takes over whe
   await expect(fileRow(second, 'notes.txt')).toContainText('11 bytes');
   await expect(second.getByRole('button', { name: 'Leave this share…' })).toBeVisible();
 });
+
+test('a share left in the tab that runs it is not brought back by the tab that waited for it', async ({
+  page,
+  context,
+}) => {
+  await pickerGivesOpfsFolder(page, FOLDER);
+  await createShare(page, 'Left elsewhere');
+  await page.getByRole('button', { name: 'Choose folder…' }).click();
+  await expect(statusLine(page)).toHaveText('Up to date · waiting for peers');
+  const second = await context.newPage();
+  await second.goto('/');
+  await second.getByRole('button', { name: /Left elsewhere/ }).click();
+  await expect(statusLine(second)).toHaveText(/^Open in another tab/);
+
+  await page.getByRole('button', { name: 'Leave this share…' }).click();
+  await page.getByRole('button', { name: 'Leave share' }).click();
+  await expect(page.getByText('You left “Left elsewhere”.')).toBeVisible();
+  await expect(statusLine(second)).toHaveText(
+    'You left this share in another tab. Reload this page to update the list.',
+  );
+  const shareDirs = await second.evaluate(async () => {
+    const app = await (await navigator.storage.getDirectory()).getDirectoryHandle('peerfold');
+    const names: string[] = [];
+    for await (const name of (await app.getDirectoryHandle('shares')).keys()) names.push(name);
+    return names;
+  });
+  expect(shareDirs).toEqual([]);
+  await second.reload();
+  await expect(second.getByRole('button', { name: /Left elsewhere/ })).toHaveCount(0);
+});

@@ -131,8 +131,9 @@ export class EngineClient {
 
   /** Stops the share's engine and deletes its browser state. */
   async leave(share: string): Promise<void> {
-    this.introducer?.leave(share);
+    // After the worker agreed: a leave it refuses (another tab runs the share) keeps its peers.
     await this.request((request) => ({ type: 'leave', share, request }));
+    this.introducer?.leave(share);
     this.statuses.delete(share);
     this.listings.delete(share);
   }

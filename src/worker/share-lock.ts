@@ -30,12 +30,14 @@ export class ShareLock {
     const abort = new AbortController();
     this.waiting = abort;
     navigator.locks
-      .request(this.name, { signal: abort.signal }, () =>
-        this.hold(() => {
+      .request(this.name, { signal: abort.signal }, () => {
+        // Granted after release() (an abort cannot undo a grant): let it go at once.
+        if (this.waiting !== abort) return undefined;
+        return this.hold(() => {
           this.waiting = undefined;
           granted();
-        }),
-      )
+        });
+      })
       .catch(() => undefined); // aborted by release()
   }
 

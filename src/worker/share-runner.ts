@@ -20,7 +20,8 @@ import { IdbStateStore } from '../storage/idb-state-store';
 import { ProgressDrive } from './progress-drive';
 import { ShareLock } from './share-lock';
 import { SharePeers } from './share-peers';
-import { deviceIdFor, destroyShareStorage, forgetFolder, lockName } from './share-storage';
+import { deviceIdFor, destroyShareStorage, forgetFolder, hasShareStorage } from './share-storage';
+import { lockName } from './share-storage';
 import { openObjects, privateFolder, stateName, type ShareObjects } from './share-storage';
 import { ShareView, type ViewReport } from './share-view';
 
@@ -46,6 +47,8 @@ export class ShareRunner {
   private readonly lock: ShareLock;
   private queue: Promise<void> = Promise.resolve();
   private retry: ReturnType<typeof setTimeout> | undefined;
+  /** Stopped or left: nothing starts it again (a stronger capability gets a new runner). */
+  private ended = false;
   readonly view: ShareView;
   private readonly peers: SharePeers;
 
@@ -124,6 +127,7 @@ export class ShareRunner {
   /** Stops the engine; the share's state stays (a stronger capability replaces this runner). */
   stop(): Promise<void> {
     return this.serial(async () => {
+      this.ended = true;
       await this.halt();
       this.view.close();
       await this.closeStores();
@@ -137,6 +141,7 @@ export class ShareRunner {
   leave(): Promise<boolean> {
     return this.serialValue(async () => {
       if (!(await this.lock.tryTake())) return false;
+      this.ended = true;
       const privateToo = this.folder.kind === 'private';
       await this.halt();
       this.view.close();
@@ -175,11 +180,15 @@ export class ShareRunner {
     }
   }
 
+  private retryStart(): void {
+    this.retry = setTimeout(() => void this.serial(() => this.start()), RETRY_START_MS);
+  }
+
   /** The share's objects, opened once this tab holds the share (undefined: another tab has it). */
   private async objects(): Promise<ShareObjects | undefined> {
     if (this.store) return this.store;
     if (!(await this.lock.tryTake())) {
-      this.lock.wait(() => void this.serial(() => this.start()));
+      this.lock.wait(() => void this.serial(() => this.takeOver()));
       return undefined;
     }
     try {
@@ -191,6 +200,17 @@ export class ShareRunner {
     return this.store;
   }
 
+  /**
+   * The tab that ran the share closed or left it. If it left, the share's storage is gone and
+   * the share is no longer in this browser's list: this tab must not bring it back.
+   */
+  private async takeOver(): Promise<void> {
+    if (await hasShareStorage(this.id)) return this.start();
+    this.ended = true;
+    this.lock.release();
+    this.view.left();
+  }
+
   private stateStore(): IdbStateStore {
     this.state ??= new IdbStateStore(stateName(this.id));
     return this.state;
@@ -198,7 +218,7 @@ export class ShareRunner {
 
   private async start(): Promise<void> {
     clearTimeout(this.retry);
-    if (this.running) return;
+    if (this.running || this.ended) return;
     try {
       await this.startEngine();
     } finally {
@@ -211,7 +231,15 @@ export class ShareRunner {
     const needsFolder = this.cap.role !== 'store';
     if (needsFolder && this.folder.kind === 'none') return this.view.noFolder();
     if (needsFolder && !this.permitted) return this.view.paused('no-permission');
-    const store = await this.objects();
+    let store: ShareObjects | undefined;
+    try {
+      store = await this.objects();
+    } catch (e) {
+      // The last holder's files may outlive its lock for a moment (a tab closing): try again.
+      await this.view.failedStart(e, undefined);
+      if (isPeerfoldError(e, 'changed')) this.retryStart();
+      return;
+    }
     if (!store) return this.view.paused('other-tab');
     this.view.starting();
     this.peers.accept();
@@ -240,9 +268,7 @@ export class ShareRunner {
     } catch (e) {
       this.view.detach();
       await this.view.failedStart(e, fsa);
-      if (isPeerfoldError(e, 'paused')) {
-        this.retry = setTimeout(() => void this.serial(() => this.start()), RETRY_START_MS);
-      }
+      if (isPeerfoldError(e, 'paused')) this.retryStart();
       return;
     }
     const running: Running = {

@@ -7,6 +7,7 @@
 import { toHex } from '../core/bytes';
 import type { StateStore } from '../core/drive';
 import type { ObjectStore } from '../core/ports';
+import { childDir } from '../storage/fsa-fs';
 import { IdbStateStore } from '../storage/idb-state-store';
 import { OpfsObjectStore } from '../storage/opfs-object-store';
 import { OpfsPackStore } from '../storage/opfs-pack-store';
@@ -43,6 +44,12 @@ export async function openObjects(id: string): Promise<ShareObjects> {
   const store = new OpfsObjectStore(dir);
   await store.cleanupTemp();
   return store;
+}
+
+/** Whether the share's object directory exists (leaving a share deletes it). */
+export async function hasShareStorage(id: string): Promise<boolean> {
+  const shares = await (await appDir()).getDirectoryHandle('shares', { create: true });
+  return (await childDir(shares, id)) !== undefined;
 }
 
 /** The Web Lock a tab holds while it runs the share (share-lock.ts). */

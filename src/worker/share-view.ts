@@ -88,6 +88,14 @@ export class ShareView {
     this.set({ phase: 'paused', reason });
   }
 
+  /** Another tab left the share while this one waited to run it. */
+  left(): void {
+    this.set({
+      phase: 'error',
+      message: 'You left this share in another tab. Reload this page to update the list.',
+    });
+  }
+
   async failedStart(e: unknown, fsa: FsaDrive | undefined): Promise<void> {
     if (isPeerfoldError(e, 'paused')) return this.paused(pauseReason(await safeStatus(fsa), e));
     this.set(plainError(e instanceof Error ? e.message : String(e)));
