@@ -56,11 +56,16 @@ type SyncCapable = FileSystemFileHandle & { createSyncAccessHandle(): Promise<Sy
 export interface OpfsPackStoreOptions {
   /** A new pack is started once the current one would grow past this (default 256 MiB). */
   readonly maxPackBytes?: number;
+  /** How long a request for a sync access handle may go unanswered (default 20 s). */
+  readonly handleTimeoutMs?: number;
 }
 
 const DEFAULT_MAX_PACK_BYTES = 256 * 1024 * 1024;
 const MAX_OBJECT_BYTES = 1024 * 1024 * 1024;
 const WHAT = 'object store';
+const DEFAULT_HANDLE_TIMEOUT_MS = 20_000;
+/** Pack creations tried per put when the browser leaves one unanswered. */
+const CREATE_ATTEMPTS = 2;
 
 interface AppendTarget {
   readonly pack: number;
@@ -74,6 +79,7 @@ export class OpfsPackStore implements ObjectStore {
   /** Writes (and pack creation) one at a time, in order. */
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   private constructor(
     private readonly packsDir: DirHandle,
@@ -83,6 +89,7 @@ export class OpfsPackStore implements ObjectStore {
     private current: AppendTarget | undefined,
     private next: number,
     private readonly maxPackBytes: number,
+    private readonly timeoutMs: number,
     private readonly legacy: OpfsObjectStore | undefined,
     /** Idx entries dropped at open (pointing past the end of their pack). */
     readonly dropped: number,
@@ -103,12 +110,13 @@ export class OpfsPackStore implements ObjectStore {
   static async open(dir: DirHandle, options: OpfsPackStoreOptions = {}): Promise<OpfsPackStore> {
     const packs = new Map<number, SyncHandle>();
     const idxs = new Map<number, SyncHandle>();
+    const timeout = options.handleTimeoutMs ?? DEFAULT_HANDLE_TIMEOUT_MS;
     try {
       const packsDir = await dir.getDirectoryHandle('packs', { create: true });
       const numbers = packNumbers((await children(packsDir)).map(([name]) => name));
       for (const n of numbers) {
-        packs.set(n, await syncHandle(packsDir, packFile(n), false));
-        const idx = await syncHandle(packsDir, idxFile(n), false).catch((e: unknown) => {
+        packs.set(n, await syncHandle(packsDir, packFile(n), false, timeout));
+        const idx = await syncHandle(packsDir, idxFile(n), false, timeout).catch((e: unknown) => {
           if (e instanceof DOMException && e.name === 'NotFoundError') return undefined;
           throw e;
         });
@@ -132,7 +140,17 @@ export class OpfsPackStore implements ObjectStore {
       await legacy?.cleanupTemp();
       const max = Math.min(options.maxPackBytes ?? DEFAULT_MAX_PACK_BYTES, MAX_PACK_BYTES);
       const next = last ? last.pack + 1 : 0;
-      return new OpfsPackStore(packsDir, index, packs, current, next, max, legacy, dropped);
+      return new OpfsPackStore(
+        packsDir,
+        index,
+        packs,
+        current,
+        next,
+        max,
+        timeout,
+        legacy,
+        dropped,
+      );
     } catch (e) {
       for (const h of [...packs.values(), ...idxs.values()]) closeQuietly(h);
       throw fsaError(e, WHAT);
@@ -185,8 +203,12 @@ export class OpfsPackStore implements ObjectStore {
   }
 
   /** Finishes writes in flight, flushes and closes every handle (another tab may open it). */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.closeHandles();
+    return this.closing;
+  }
+
+  private async closeHandles(): Promise<void> {
     this.closed = true;
     await this.writing;
     if (this.current) closeQuietly(this.current.idx, true);
@@ -240,15 +262,29 @@ export class OpfsPackStore implements ObjectStore {
     if (open) closeQuietly(open.idx, true);
     this.current = undefined;
     // The number is taken only once its pack exists: a failed creation (quota) is retried in
-    // the same files, not in a new pair per failed put.
-    const pack = this.next;
+    // the same files, not in a new pair per failed put. A request the browser left unanswered
+    // is not: the next number gets fresh files.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.current = await this.createPack(this.next);
+        this.next++;
+        return this.current;
+      } catch (e) {
+        if (!(e instanceof UnansweredError) || attempt === CREATE_ATTEMPTS) throw e;
+        this.next++;
+      }
+    }
+  }
+
+  /** A new pack and its idx, each holding its header. */
+  private async createPack(pack: number): Promise<AppendTarget> {
     const made: SyncHandle[] = [];
     try {
       for (const [name, magic] of [
         [packFile(pack), PACK_MAGIC],
         [idxFile(pack), IDX_MAGIC], // a stray idx of no pack is replaced
       ] as const) {
-        const handle = await syncHandle(this.packsDir, name, true);
+        const handle = await syncHandle(this.packsDir, name, true, this.timeoutMs);
         made.push(handle);
         handle.truncate(0);
         writeAt(handle, magic, 0);
@@ -258,10 +294,8 @@ export class OpfsPackStore implements ObjectStore {
       throw e;
     }
     const [file, idx] = made as [SyncHandle, SyncHandle];
-    this.next++;
     this.packs.set(pack, file);
-    this.current = { pack, file, idx, packEnd: HEADER_BYTES, idxEnd: HEADER_BYTES };
-    return this.current;
+    return { pack, file, idx, packEnd: HEADER_BYTES, idxEnd: HEADER_BYTES };
   }
 
   /** The record at `at`; short if its pack is cut short. */
@@ -303,10 +337,45 @@ function repairTail(
   return { pack: point.pack, file, idx, packEnd: point.packEnd, idxEnd: point.idxEnd };
 }
 
-async function syncHandle(dir: DirHandle, name: string, create: boolean): Promise<SyncHandle> {
-  const handle = create ? await dir.getFileHandle(name, { create }) : await childFile(dir, name);
-  if (!handle) throw new DOMException(`${name} is missing`, 'NotFoundError');
-  return (handle as SyncCapable).createSyncAccessHandle();
+/**
+ * A sync access handle on `name`. Chromium once left the request for a new pack's idx
+ * unanswered (one 1 GiB bench run in several, the scan stalled for good): a request that takes
+ * longer than `timeoutMs` fails, and a handle that comes later is closed.
+ */
+async function syncHandle(
+  dir: DirHandle,
+  name: string,
+  create: boolean,
+  timeoutMs: number,
+): Promise<SyncHandle> {
+  const opening = (async () => {
+    const handle = create ? await dir.getFileHandle(name, { create }) : await childFile(dir, name);
+    if (!handle) throw new DOMException(`${name} is missing`, 'NotFoundError');
+    return (handle as SyncCapable).createSyncAccessHandle();
+  })();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const unanswered = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UnansweredError(name, timeoutMs)), timeoutMs);
+  });
+  try {
+    return await Promise.race([opening, unanswered]);
+  } catch (e) {
+    if (e instanceof UnansweredError)
+      opening.then(
+        (late) => closeQuietly(late),
+        () => undefined,
+      );
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The browser did not answer a request for a sync access handle in time. */
+class UnansweredError extends PeerfoldError {
+  constructor(name: string, ms: number) {
+    super('io', `${WHAT}: ${name} did not open within ${ms / 1000} s`, false);
+  }
 }
 
 /** Up to `length` bytes at `position`; fewer only at the end of the file. */

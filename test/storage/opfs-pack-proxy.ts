@@ -24,8 +24,12 @@ export class PackStoreProxy implements ObjectStore {
   }
 
   /** Opens the store in `dir`; resolves to the idx entries it dropped. */
-  open(dir: FileSystemDirectoryHandle, maxPackBytes?: number): Promise<number> {
-    return this.call({ op: 'open', dir, maxPackBytes }) as Promise<number>;
+  open(
+    dir: FileSystemDirectoryHandle,
+    maxPackBytes?: number,
+    faults: { stall?: string; handleTimeoutMs?: number } = {},
+  ): Promise<number> {
+    return this.call({ op: 'open', dir, maxPackBytes, ...faults }) as Promise<number>;
   }
 
   get(address: Address): Promise<Uint8Array | undefined> {

@@ -129,6 +129,44 @@ describe('OpfsPackStore', () => {
     await expectAll((await open()).p, list);
   });
 
+  it('remembers a corrupt object as forgotten after reopening (a tombstone)', async () => {
+    const first = (await open()).p;
+    const o = bytesFor('rot', 8000);
+    await first.put(objectAddress(o), o);
+    await first.close();
+    await rewrite(dir, '0.pack', (b) => {
+      b[b.length - 1]! ^= 0xff;
+      return b;
+    });
+    const second = (await open()).p;
+    expect(await second.get(objectAddress(o))).toBeUndefined();
+    await second.close();
+    const third = (await open()).p;
+    expect(await third.has(objectAddress(o))).toBe(false);
+    expect((await third.stats()).size).toBe(0);
+  });
+
+  it('starts the next pack when the browser leaves a new pack unanswered', async () => {
+    const p = new PackStoreProxy();
+    proxies.push(p);
+    await p.open(dir.dir, 300_000, { stall: '1.idx', handleTimeoutMs: 300 });
+    const list = objects('stall', 6, 100_000);
+    for (const o of list) await p.put(objectAddress(o), o);
+    await p.close();
+    // Pack 1 never got its idx (the request hangs): its objects went to pack 2.
+    expect(await names(await packsOf(dir))).toEqual([
+      '0.idx',
+      '0.pack',
+      '1.pack',
+      '2.idx',
+      '2.pack',
+      '3.idx',
+      '3.pack',
+    ]);
+    expect((await fileBytes(dir, '1.pack')).length).toBe(8);
+    await expectAll((await open(300_000)).p, list);
+  });
+
   it('is held by one worker at a time, and the next one sees every object', async () => {
     const { p } = await open();
     const o = bytesFor('held', 3000);

@@ -8,7 +8,15 @@ import { isPeerfoldError } from '../../src/core/errors';
 import { OpfsPackStore } from '../../src/storage/opfs-pack-store';
 
 export type PackRequest =
-  | { id: number; op: 'open'; dir: FileSystemDirectoryHandle; maxPackBytes?: number }
+  | {
+      id: number;
+      op: 'open';
+      dir: FileSystemDirectoryHandle;
+      maxPackBytes?: number;
+      /** The first request for a file of this name never answers (a browser that hangs). */
+      stall?: string;
+      handleTimeoutMs?: number;
+    }
   | { id: number; op: 'get' | 'has'; address: Uint8Array }
   | { id: number; op: 'put'; address: Uint8Array; bytes: Uint8Array }
   | { id: number; op: 'close' | 'stats' };
@@ -24,7 +32,9 @@ const ready = initCrypto();
 async function answer(r: PackRequest): Promise<unknown> {
   await ready;
   if (r.op === 'open') {
-    store = await OpfsPackStore.open(r.dir, { maxPackBytes: r.maxPackBytes });
+    const dir = r.stall ? stalling(r.dir, r.stall) : r.dir;
+    const { maxPackBytes, handleTimeoutMs } = r;
+    store = await OpfsPackStore.open(dir, { maxPackBytes, handleTimeoutMs });
     return store.dropped;
   }
   if (!store) throw new Error('no store open');
@@ -40,6 +50,30 @@ async function answer(r: PackRequest): Promise<unknown> {
     case 'stats':
       return { size: store.size, storedBytes: store.storedBytes, dropped: store.dropped };
   }
+}
+
+/** `dir`, where the first getFileHandle of `name` (at any depth) never settles. */
+function stalling(dir: FileSystemDirectoryHandle, name: string): FileSystemDirectoryHandle {
+  let stalled = false;
+  const wrap = (d: FileSystemDirectoryHandle): FileSystemDirectoryHandle =>
+    new Proxy(d, {
+      get(target, prop) {
+        if (prop === 'getDirectoryHandle') {
+          return async (n: string, o?: FileSystemGetDirectoryOptions) =>
+            wrap(await target.getDirectoryHandle(n, o));
+        }
+        if (prop === 'getFileHandle') {
+          return (n: string, o?: FileSystemGetFileOptions) => {
+            if (n !== name || stalled) return target.getFileHandle(n, o);
+            stalled = true;
+            return new Promise(() => undefined);
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+  return wrap(dir);
 }
 
 self.addEventListener('message', (m: MessageEvent<PackRequest>) => {
