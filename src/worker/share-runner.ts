@@ -2,8 +2,8 @@
  * One share running in the worker: its adapters (FsaDrive over the picked folder or a private
  * OPFS folder, the share's objects in OPFS packs, IdbStateStore), a ShareEngine, and watchShare
  * keeping the index following the folder. One tab at a time runs a share (share-lock.ts); the
- * others say so and take over when it closes. It reports what the page shows (share-view.ts). Lifecycle changes
- * (open, permission, leave) run one at a time.
+ * others say so and take over when it closes. It reports what the page shows (share-view.ts).
+ * Lifecycle changes (open, permission, leave) run one at a time.
  *
  * Until the page holds read-write permission for a picked folder nothing opens it: the share is
  * paused and says why. A start that fails because the folder is gone is retried every few
