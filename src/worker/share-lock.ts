@@ -3,7 +3,8 @@
  * long as this tab has the share's object store open. Two tabs running one share would sign
  * versions as the same device, and the store's sync access handles are exclusive anyway (the
  * CLI's twin is the data directory's lock file, cli/data-dir.ts). A tab that finds the lock
- * taken waits in the lock's queue and takes over when the other tab closes or leaves.
+ * taken waits in the lock's queue and is called once the other tab lets it go (closing, or
+ * leaving the share: the runner tells the two apart).
  */
 export class ShareLock {
   private releaseHeld: (() => void) | undefined;

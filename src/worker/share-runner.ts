@@ -139,7 +139,7 @@ export class ShareRunner {
    * False, with nothing done, while another tab runs the share: its files are open there.
    */
   leave(): Promise<boolean> {
-    return this.serialValue(async () => {
+    return this.serial(async () => {
       if (!(await this.lock.tryTake())) return false;
       this.ended = true;
       const privateToo = this.folder.kind === 'private';
@@ -155,11 +155,7 @@ export class ShareRunner {
     });
   }
 
-  private serial(task: () => Promise<void>): Promise<void> {
-    return this.serialValue(task);
-  }
-
-  private serialValue<T>(task: () => Promise<T>): Promise<T> {
+  private serial<T>(task: () => Promise<T>): Promise<T> {
     const next = this.queue.then(task);
     this.queue = next.then(
       () => undefined,
