@@ -47,14 +47,14 @@ export const nodeAead: Aead = {
     });
     subkey.fill(0);
     decipher.setAuthTag(ciphertext.subarray(body.length));
-    const out = new Uint8Array(body.length);
-    const head = decipher.update(body);
+    const plaintext = decipher.update(body); // a stream cipher: all of it, final() adds nothing
     try {
       decipher.final(); // throws when the tag does not match: nothing is returned then
     } catch {
       return undefined;
     }
-    out.set(head);
-    return out;
+    // Its own memory, or a slice of Node's buffer pool that nothing else is handed: returned
+    // as it is rather than copied (256 MiB of copies and garbage for 256 MiB opened).
+    return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.length);
   },
 };

@@ -8,7 +8,7 @@ import { PeerfoldError } from './errors';
 import {
   matchesAddress,
   objectAddress,
-  open,
+  openAddressed,
   seal,
   sealKeys,
   type Address,
@@ -58,11 +58,12 @@ export function decryptBlock(keys: BlockKeys, address: Address, bytes: Uint8Arra
 
 /**
  * The plaintext of a block as an ObjectStore's `get` returned it: the store has checked it
- * against its address (core/ports.ts), so hashing it a third time on the way to the folder is
- * skipped. Bytes that do not open under the share's key still throw ('decrypt-failed').
+ * against its address (core/ports.ts), so it is neither hashed again nor is its nonce derived
+ * again (objects.ts, openAddressed). Bytes that do not open under the share's key still throw
+ * ('decrypt-failed').
  */
 export function openStoredBlock(keys: BlockKeys, bytes: Uint8Array): Uint8Array {
-  return open(keys.seal, bytes);
+  return openAddressed(keys.seal, bytes);
 }
 
 /** Chunks and seals a file's content as it streams; memory is one chunk and one block. */

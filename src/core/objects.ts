@@ -62,13 +62,29 @@ export function seal(keys: SealKeys, plaintext: Uint8Array): Uint8Array {
 
 /** Opens sealed bytes; also checks the nonce was derived from the plaintext (not replayed). */
 export function open(keys: SealKeys, sealed: Uint8Array): Uint8Array {
+  const plaintext = openTagged(keys, sealed);
+  if (!constantTimeEqual(sealed.subarray(0, AEAD_NONCE_BYTES), nonceFor(keys, plaintext))) {
+    throw new PeerfoldError('decrypt-failed', `${keys.purpose} nonce does not match its content`);
+  }
+  return plaintext;
+}
+
+/**
+ * Opens sealed bytes already checked against an address that a signed tree names, without
+ * deriving the nonce again (docs/PROTOCOL.md section 3). The tag proves a read key holder
+ * sealed them, and the signed tree that the writer chose them; the nonce check could only
+ * catch a writer sealing with a nonce of its own, whose content it still is. Skipping it
+ * spares a keyed BLAKE2b pass over every block on its way to the folder.
+ */
+export function openAddressed(keys: SealKeys, sealed: Uint8Array): Uint8Array {
+  return openTagged(keys, sealed);
+}
+
+/** The plaintext if the AEAD tag holds, else 'decrypt-failed'. */
+function openTagged(keys: SealKeys, sealed: Uint8Array): Uint8Array {
   if (sealed.length < SEAL_OVERHEAD) {
     throw new PeerfoldError('decrypt-failed', `sealed ${keys.purpose} is too short`);
   }
   const nonce = sealed.subarray(0, AEAD_NONCE_BYTES);
-  const plaintext = aeadOpen(keys.key, nonce, sealed.subarray(AEAD_NONCE_BYTES));
-  if (!constantTimeEqual(nonce, nonceFor(keys, plaintext))) {
-    throw new PeerfoldError('decrypt-failed', `${keys.purpose} nonce does not match its content`);
-  }
-  return plaintext;
+  return aeadOpen(keys.key, nonce, sealed.subarray(AEAD_NONCE_BYTES));
 }

@@ -12,8 +12,9 @@ import {
 } from '../../src/core/blocks';
 import { bytesEqual, concatBytes } from '../../src/core/bytes';
 import { chunkStream } from '../../src/core/chunker';
+import { aeadSeal } from '../../src/core/crypto';
 import { isPeerfoldError, type ErrorCode } from '../../src/core/errors';
-import { ADDRESS_BYTES, SEAL_OVERHEAD } from '../../src/core/objects';
+import { ADDRESS_BYTES, open, SEAL_OVERHEAD } from '../../src/core/objects';
 import { prng } from '../helpers/fuzz';
 
 const SMALL = { min: 256, avg: 1024, max: 4096 };
@@ -110,6 +111,17 @@ describe('blocks', () => {
     const damaged = block.bytes.slice();
     damaged[40]! ^= 1;
     expect(codeOf(() => openStoredBlock(keys, damaged))).toBe('decrypt-failed');
+  });
+
+  it('derives the nonce again where bytes were not checked against an address, not for a stored block', () => {
+    // Sealed with a nonce of the sealer's own: opens under the key, breaks determinism.
+    const plaintext = randomData(600, 8);
+    const nonce = new Uint8Array(24).fill(9);
+    const sealed = concatBytes(nonce, aeadSeal(keys.seal.key, nonce, plaintext));
+    expect(codeOf(() => open(keys.seal, sealed))).toBe('decrypt-failed');
+    expect(openStoredBlock(keys, sealed)).toEqual(plaintext);
+    const honest = encryptBlock(keys, plaintext);
+    expect(open(keys.seal, honest.bytes)).toEqual(plaintext);
   });
 
   it('streams a file into the blocks of its chunks, identical blocks stored once', async () => {
