@@ -3,7 +3,7 @@
  * granted lasts (docs/PROTOCOL.md section 9). What this side does not hold is answered with
  * `dont-have`. One send loop runs at a time; it reads up to SERVE_READ_AHEAD wanted objects
  * from the store ahead of sending them, so the disk and the socket work at once, and still sends
- * in the order wanted and only while credit lasts.
+ * in the order wanted, only while credit lasts and only while the transport has room.
  */
 import { PeerfoldError } from './errors';
 import type { Address } from './objects';
@@ -22,6 +22,8 @@ export interface ServeLink {
   isOpen(): boolean;
   /** Sends one message; may throw (the loop then stops and `fail` is called). */
   write(message: WireMessage): void;
+  /** MessageSink.room: a promise while the transport is full. */
+  room(): Promise<void> | undefined;
   fail(error: unknown): void;
 }
 
@@ -81,6 +83,11 @@ export class ObjectServer {
     for (;;) {
       this.readAhead();
       if (this.credit <= 0 || this.reads.length === 0 || !link.isOpen()) break;
+      const full = link.room();
+      if (full) {
+        await full;
+        continue;
+      }
       const { address, result } = this.reads[0]!;
       const { bytes, error } = await result;
       if (!link.isOpen()) return;

@@ -41,6 +41,13 @@ export type SessionState = 'hello' | 'open' | 'closed';
 export interface MessageSink {
   (message: Uint8Array): void;
   readonly headroom?: number;
+  /**
+   * Undefined while the transport takes more at once, else a promise that settles once it does
+   * (or once it closed). Blocks are sent only then: they wait in the store, not queued in
+   * memory, where a sender's queued blocks outlived the young generation and kept the garbage
+   * collector marking the whole heap about every 40-100 ms.
+   */
+  readonly room?: () => Promise<void> | undefined;
 }
 
 export interface SessionOptions {
@@ -98,6 +105,7 @@ export class Session implements ReplicaPeer {
       counts: this.stats,
       isOpen: () => this.state === 'open',
       write: (message) => this.write(message),
+      room: () => options.send.room?.(),
       fail: (e) => this.fail(e),
     });
   }

@@ -3,7 +3,8 @@
  * place: the session encodes each message with FRAME_BYTES free in front of it (MessageSink's
  * headroom), and the frame goes out as one chunk. bittorrent-protocol's own `extended` copies
  * every message twice more (the extension id in front, then the frame) and writes the 5-byte
- * header as a chunk of its own, which a data channel sends as a message of its own.
+ * header as a chunk of its own, which a data channel sends as a message of its own. The sink
+ * also says when the wire's transport is full, so the session waits before sending more.
  */
 import type Wire from 'bittorrent-protocol';
 import type { MessageSink } from '../core/session';
@@ -12,6 +13,31 @@ import { EXTENSION_NAME } from '../core/wire-types';
 /** BEP 3's length prefix (4 bytes), message id 20 (extended), then BEP 10's extension id. */
 export const FRAME_BYTES = 6;
 const EXTENDED_MESSAGE_ID = 20;
+
+/**
+ * MessageSink.room for `wire`: full while its readable side holds its high-water mark or more
+ * (bytes its transport has not taken yet); the wait ends when the wire asks for more
+ * (streamx calls `_read` once it holds less) or closes.
+ */
+function wireRoom(wire: Wire): () => Promise<void> | undefined {
+  let waiting: (() => void)[] = [];
+  const wake = (): void => {
+    const resolve = waiting;
+    waiting = [];
+    for (const f of resolve) f();
+  };
+  const read = wire._read.bind(wire);
+  wire._read = (cb) => {
+    wake();
+    read(cb);
+  };
+  wire.on('close', wake);
+  return () => {
+    const { buffered, highWaterMark } = wire._readableState;
+    if (wire.destroyed || buffered < highWaterMark) return undefined;
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+}
 
 /** A sink writing to `wire` while `live()`; the peer must have the extension (BEP 10 mapping). */
 export function framedSink(wire: Wire, live: () => boolean): MessageSink {
@@ -36,5 +62,5 @@ export function framedSink(wire: Wire, live: () => boolean): MessageSink {
     frame[5] = wire.peerExtendedMapping[EXTENSION_NAME]!;
     wire._push(frame);
   };
-  return Object.assign(send, { headroom: FRAME_BYTES });
+  return Object.assign(send, { headroom: FRAME_BYTES, room: wireRoom(wire) });
 }

@@ -28,13 +28,20 @@ export interface Remote {
   announce(head: SignedHead): Promise<void>;
 }
 
-/** A session over `peer`'s replica, started, with the handshake done unless `open` is false. */
-export async function remoteFor(peer: Peer, open = true): Promise<Remote> {
+/**
+ * A session over `peer`'s replica, started, with the handshake done unless `open` is false;
+ * `room` plays its transport's MessageSink.room.
+ */
+export async function remoteFor(
+  peer: Peer,
+  open = true,
+  room?: () => Promise<void> | undefined,
+): Promise<Remote> {
   const sent: WireMessage[] = [];
   let ended: { error?: PeerfoldError } | undefined;
   const session = new Session({
     replica: peer.replica,
-    send: (bytes) => sent.push(decodeMessage(bytes)),
+    send: Object.assign((bytes: Uint8Array) => void sent.push(decodeMessage(bytes)), { room }),
     onClose: (error) => (ended = { error }),
     randomNonce: () => randomBytes(32),
   });

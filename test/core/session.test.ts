@@ -17,6 +17,7 @@ import { Session } from '../../src/core/session';
 import { decodeMessage, encodeMessage } from '../../src/core/wire';
 import { MemoryObjectStore } from '../helpers/memory-store';
 import { connect, makePeer, until, type Peer } from '../helpers/pipe';
+import { remoteFor } from './session-harness';
 import { DEVICE_B, sampleFiles, writeVersion } from '../helpers/share-fixture';
 
 function roleOf(cap: WriteCapability, role: Capability['role']): Capability {
@@ -208,6 +209,27 @@ describe('sync session', () => {
       expect(a.store.objects.size).toBe(0);
     });
   }
+
+  it('sends wanted objects only while its transport has room', async () => {
+    const cap = createShare();
+    const { source, root } = await seededPeer(cap, 'store');
+    let full: Promise<void> | undefined;
+    let release = (): void => undefined;
+    const remote = await remoteFor(source, true, () => full);
+    const addresses: Uint8Array[] = [];
+    for await (const r of reachable(source.store, root)) addresses.push(r.address);
+    const dataSent = (): number => remote.sent.filter((m) => m.type === 'data').length;
+    full = new Promise((resolve) => (release = resolve));
+    remote.send({ type: 'credit', bytes: 1 << 20 });
+    remote.send({ type: 'want', addresses: addresses.slice(0, 3) });
+    await remote.session.idle();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(dataSent()).toBe(0);
+    full = undefined;
+    release();
+    await until(() => dataSent() === 3);
+    expect(remote.ended).toBeUndefined();
+  });
 
   it('asks another peer for what one peer does not have', async () => {
     const cap = createShare();

@@ -1,9 +1,11 @@
 /**
  * framedSink: a session's messages, encoded with headroom, go out as whole BEP 10 extended
  * messages framed in place (one chunk sharing the message's memory), and a peer's wire reads
- * them back; a message without headroom still goes out, through the wire's own framing.
+ * them back; a message without headroom still goes out, through the wire's own framing. The
+ * sink says when the wire's transport is full and when it takes more again.
  */
 import Wire from 'bittorrent-protocol';
+import { Writable } from 'streamx';
 import { describe, expect, it } from 'vitest';
 import { bytesEqual } from '../../src/core/bytes';
 import { decodeMessage, encodeMessage, EXTENSION_NAME } from '../../src/core/wire';
@@ -92,5 +94,50 @@ describe('framedSink', () => {
     expect(received).toHaveLength(2);
     a.destroy();
     b.destroy();
+  });
+
+  it('says when the transport is full, and when it takes more again or the wire closes', async () => {
+    const a = new Wire();
+    a.peerExtendedMapping[EXTENSION_NAME] = 1;
+    const held: (() => void)[] = [];
+    const slow = new Writable({
+      highWaterMark: 1,
+      write: (_chunk: unknown, done: (error: Error | null) => void) => held.push(() => done(null)),
+    });
+    a.pipe(slow);
+    const sink = framedSink(a, () => true);
+    const block = (): Uint8Array =>
+      encodeMessage(
+        { type: 'data', address: new Uint8Array(32), bytes: new Uint8Array(64 * 1024) },
+        sink.headroom,
+      );
+    const settled = (p: Promise<void>): (() => boolean) => {
+      let done = false;
+      void p.then(() => (done = true));
+      return () => done;
+    };
+    expect(sink.room!()).toBeUndefined();
+    sink(block()); // taken by the transport, which holds it
+    sink(block()); // waits in the wire
+    await until(() => held.length === 1);
+    const wait = sink.room!();
+    expect(wait).toBeInstanceOf(Promise);
+    const resumed = settled(wait!);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(resumed()).toBe(false);
+    held.shift()!(); // the transport takes the next one: the wire is empty again
+    await until(resumed);
+    expect(resumed()).toBe(true);
+    expect(held).toHaveLength(1);
+    expect(sink.room!()).toBeUndefined();
+
+    sink(block()); // the wire is full again, and then closes
+    const closing = sink.room!();
+    expect(closing).toBeInstanceOf(Promise);
+    const ended = settled(closing!);
+    a.destroy();
+    await until(ended);
+    expect(ended()).toBe(true);
+    expect(sink.room!()).toBeUndefined();
   });
 });
