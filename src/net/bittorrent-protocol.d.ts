@@ -45,7 +45,7 @@ declare module 'bittorrent-protocol' {
     /** Internal (streamx): asked for more once the readable side holds less than its mark. */
     _read(cb: (error?: Error | null) => void): void;
     /** Internal (streamx): bytes queued on the readable side, not yet taken by its transport. */
-    _readableState: { buffered: number; highWaterMark: number };
+    _readableState: { buffered: number };
     /** Internal: set only by the peer-encryption (MSE/PE) handshake, which Peerfold never starts. */
     _encryptor: unknown;
     _cryptoSyncPattern: Uint8Array | null;

@@ -15,9 +15,16 @@ export const FRAME_BYTES = 6;
 const EXTENDED_MESSAGE_ID = 20;
 
 /**
- * MessageSink.room for `wire`: full while its readable side holds its high-water mark or more
- * (bytes its transport has not taken yet); the wait ends when the wire asks for more
- * (streamx calls `_read` once it holds less) or closes.
+ * Bytes a wire may hold for its transport before the session waits: about 16 blocks, so a wait
+ * ends while the transport still has plenty to send (a socket's kernel buffer, a data channel's
+ * own), and a block spends milliseconds in memory, not the whole credit window's time.
+ */
+export const WIRE_QUEUE_BYTES = 1024 * 1024;
+
+/**
+ * MessageSink.room for `wire`: full while its readable side holds WIRE_QUEUE_BYTES or more
+ * (bytes its transport has not taken yet); the wait ends when the wire asks for more (streamx
+ * calls `_read` once it holds less than its high-water mark) or closes.
  */
 function wireRoom(wire: Wire): () => Promise<void> | undefined {
   let waiting: (() => void)[] = [];
@@ -33,8 +40,7 @@ function wireRoom(wire: Wire): () => Promise<void> | undefined {
   };
   wire.on('close', wake);
   return () => {
-    const { buffered, highWaterMark } = wire._readableState;
-    if (wire.destroyed || buffered < highWaterMark) return undefined;
+    if (wire.destroyed || wire._readableState.buffered < WIRE_QUEUE_BYTES) return undefined;
     return new Promise((resolve) => waiting.push(resolve));
   };
 }

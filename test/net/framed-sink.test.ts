@@ -9,7 +9,7 @@ import { Writable } from 'streamx';
 import { describe, expect, it } from 'vitest';
 import { bytesEqual } from '../../src/core/bytes';
 import { decodeMessage, encodeMessage, EXTENSION_NAME } from '../../src/core/wire';
-import { FRAME_BYTES, framedSink } from '../../src/net/framed-sink';
+import { FRAME_BYTES, framedSink, WIRE_QUEUE_BYTES } from '../../src/net/framed-sink';
 
 const INFO_HASH = new Uint8Array(20).fill(7);
 
@@ -117,21 +117,31 @@ describe('framedSink', () => {
       return () => done;
     };
     expect(sink.room!()).toBeUndefined();
-    sink(block()); // taken by the transport, which holds it
-    sink(block()); // waits in the wire
-    await until(() => held.length === 1);
-    const wait = sink.room!();
+    // One block is taken by the transport, which holds it; the next ones wait in the wire.
+    let queued = 0;
+    let wait: Promise<void> | undefined;
+    while ((wait = sink.room!()) === undefined && queued < 64) {
+      sink(block());
+      queued++;
+    }
+    expect(queued).toBe(Math.ceil(WIRE_QUEUE_BYTES / (block().length + FRAME_BYTES)));
     expect(wait).toBeInstanceOf(Promise);
     const resumed = settled(wait!);
+    await until(() => held.length === 1);
     await new Promise((r) => setTimeout(r, 30));
     expect(resumed()).toBe(false);
-    held.shift()!(); // the transport takes the next one: the wire is empty again
-    await until(resumed);
+    // The transport takes one block after the other: room again once the wire is empty.
+    let taken = 0;
+    while (!resumed() && taken < queued) {
+      held.shift()!();
+      taken++;
+      await until(() => held.length === 1 || resumed());
+    }
     expect(resumed()).toBe(true);
-    expect(held).toHaveLength(1);
+    expect(taken).toBe(queued - 1);
     expect(sink.room!()).toBeUndefined();
 
-    sink(block()); // the wire is full again, and then closes
+    while (sink.room!() === undefined) sink(block()); // full again, and then the wire closes
     const closing = sink.room!();
     expect(closing).toBeInstanceOf(Promise);
     const ended = settled(closing!);
