@@ -62,7 +62,7 @@ export function seal(keys: SealKeys, plaintext: Uint8Array): Uint8Array {
 
 /** Opens sealed bytes; also checks the nonce was derived from the plaintext (not replayed). */
 export function open(keys: SealKeys, sealed: Uint8Array): Uint8Array {
-  const plaintext = openTagged(keys, sealed);
+  const plaintext = openAddressed(keys, sealed);
   if (!constantTimeEqual(sealed.subarray(0, AEAD_NONCE_BYTES), nonceFor(keys, plaintext))) {
     throw new PeerfoldError('decrypt-failed', `${keys.purpose} nonce does not match its content`);
   }
@@ -74,14 +74,10 @@ export function open(keys: SealKeys, sealed: Uint8Array): Uint8Array {
  * deriving the nonce again (docs/PROTOCOL.md section 3). The tag proves a read key holder
  * sealed them, and the signed tree that the writer chose them; the nonce check could only
  * catch a writer sealing with a nonce of its own, whose content it still is. Skipping it
- * spares a keyed BLAKE2b pass over every block on its way to the folder.
+ * spares a keyed BLAKE2b pass over every block on its way to the folder. Bytes whose tag does
+ * not hold are 'decrypt-failed'.
  */
 export function openAddressed(keys: SealKeys, sealed: Uint8Array): Uint8Array {
-  return openTagged(keys, sealed);
-}
-
-/** The plaintext if the AEAD tag holds, else 'decrypt-failed'. */
-function openTagged(keys: SealKeys, sealed: Uint8Array): Uint8Array {
   if (sealed.length < SEAL_OVERHEAD) {
     throw new PeerfoldError('decrypt-failed', `sealed ${keys.purpose} is too short`);
   }

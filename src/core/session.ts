@@ -43,9 +43,8 @@ export interface MessageSink {
   readonly headroom?: number;
   /**
    * Undefined while the transport takes more at once, else a promise that settles once it does
-   * (or once it closed). Blocks are sent only then: they wait in the store, not queued in
-   * memory, where a sender's queued blocks outlived the young generation and kept the garbage
-   * collector marking the whole heap about every 40-100 ms.
+   * (or once it closed). Blocks are sent only then: they wait in the store, not in memory (a
+   * sender queued up to the whole 8 MiB credit window per peer before).
    */
   readonly room?: () => Promise<void> | undefined;
 }
