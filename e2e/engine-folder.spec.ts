@@ -3,8 +3,24 @@
 // edits and deletions are followed, and the status line is honest about peers.
 import { createShare, expect, fileRow, pickerGivesOpfsFolder, removeOpfsEntry } from './fixtures';
 import { screenshot, statusLine, test, writeOpfsFile } from './fixtures';
+import type { BrowserContext, Page } from '@playwright/test';
 
 const FOLDER = 'Engine folder';
+
+/** Runs a new share over FOLDER in `page`, then opens it in a second tab, which waits. */
+async function shareInTwoTabs(page: Page, context: BrowserContext, name: string): Promise<Page> {
+  await pickerGivesOpfsFolder(page, FOLDER);
+  await createShare(page, name);
+  await page.getByRole('button', { name: 'Choose folder…' }).click();
+  await expect(statusLine(page)).toHaveText('Up to date · waiting for peers');
+  const second = await context.newPage();
+  await second.goto('/');
+  await second.getByRole('button', { name: new RegExp(name) }).click();
+  await expect(statusLine(second)).toHaveText(
+    'Open in another tab: this share syncs there. This tab takes over when that one is closed.',
+  );
+  return second;
+}
 
 test('a picked folder: files appear with their sizes, an edit and a delete are followed', async ({
   page,
@@ -85,20 +101,11 @@ test('a share runs in one tab at a time: a second tab says so and takes over whe
   page,
   context,
 }) => {
-  await pickerGivesOpfsFolder(page, FOLDER);
-  await createShare(page, 'Two tabs');
-  await page.getByRole('button', { name: 'Choose folder…' }).click();
+  const second = await shareInTwoTabs(page, context, 'Two tabs');
   await writeOpfsFile(page, FOLDER, 'notes.txt', { text: 'hello world' });
   await page.getByRole('button', { name: 'Rescan now' }).click();
   await expect(fileRow(page, 'notes.txt')).toContainText('Up to date');
-
-  const second = await context.newPage();
-  await second.goto('/');
-  await second.getByRole('button', { name: /Two tabs/ }).click();
-  await expect(statusLine(second)).toHaveText(
-    'Open in another tab: this share syncs there. This tab takes over when that one is closed.',
-  );
-  await expect(statusLine(page)).toHaveText('Up to date · waiting for peers');
+  await expect(statusLine(second)).toHaveText(/^Open in another tab/);
   // Leaving here would delete files the first tab has open: it says where to leave instead.
   await expect(
     second.getByText(/open in another tab of this browser: leave it there/),
@@ -115,14 +122,7 @@ test('a share left in the tab that runs it is not brought back by the tab that w
   page,
   context,
 }) => {
-  await pickerGivesOpfsFolder(page, FOLDER);
-  await createShare(page, 'Left elsewhere');
-  await page.getByRole('button', { name: 'Choose folder…' }).click();
-  await expect(statusLine(page)).toHaveText('Up to date · waiting for peers');
-  const second = await context.newPage();
-  await second.goto('/');
-  await second.getByRole('button', { name: /Left elsewhere/ }).click();
-  await expect(statusLine(second)).toHaveText(/^Open in another tab/);
+  const second = await shareInTwoTabs(page, context, 'Left elsewhere');
 
   await page.getByRole('button', { name: 'Leave this share…' }).click();
   await page.getByRole('button', { name: 'Leave share' }).click();
