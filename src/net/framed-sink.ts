@@ -29,6 +29,7 @@ export const WIRE_QUEUE_BYTES = 1024 * 1024;
 function wireRoom(wire: Wire): () => Promise<void> | undefined {
   let waiting: (() => void)[] = [];
   const wake = (): void => {
+    if (waiting.length === 0) return; // the common case: called on every drain
     const resolve = waiting;
     waiting = [];
     for (const f of resolve) f();
