@@ -7,8 +7,9 @@ import { parseCapability } from '../core/capability';
 import { isPeerfoldError, PeerfoldError } from '../core/errors';
 import { stamp, type Command, type EngineEvent, type Versioned } from '../engine/api';
 import { exportFile, exportZip, importFiles } from './share-files';
+import { ShareLock } from './share-lock';
 import { ShareRunner } from './share-runner';
-import { destroyShareStorage } from './share-storage';
+import { destroyShareStorage, lockName } from './share-storage';
 
 export type Post = (event: Versioned<EngineEvent>) => void;
 
@@ -40,7 +41,7 @@ export class WorkerHost {
             this.shares.set(command.share, runner); // untouched: it runs in another tab
             throw new PeerfoldError('changed', 'the share is open in another tab', false);
           }
-          if (!runner) await destroyShareStorage(command.share, false);
+          if (!runner) await destroyUnopened(command.share);
           return {};
         });
       case 'import':
@@ -126,6 +127,19 @@ export class WorkerHost {
 
   private emit(event: EngineEvent): void {
     this.post(stamp(event));
+  }
+}
+
+/** Deletes the storage of a share this tab does not run, unless another tab runs it now. */
+async function destroyUnopened(id: string): Promise<void> {
+  const lock = new ShareLock(lockName(id));
+  if (!(await lock.tryTake())) {
+    throw new PeerfoldError('changed', 'the share is open in another tab', false);
+  }
+  try {
+    await destroyShareStorage(id, false);
+  } finally {
+    lock.release();
   }
 }
 
