@@ -39,7 +39,7 @@ export class WorkerHost {
           this.shares.delete(command.share);
           if (runner && !(await runner.leave())) {
             this.shares.set(command.share, runner); // untouched: it runs in another tab
-            throw new PeerfoldError('changed', 'the share is open in another tab', false);
+            throw openElsewhere();
           }
           if (!runner) await destroyUnopened(command.share);
           return {};
@@ -130,12 +130,13 @@ export class WorkerHost {
   }
 }
 
+const openElsewhere = (): PeerfoldError =>
+  new PeerfoldError('changed', 'the share is open in another tab', false);
+
 /** Deletes the storage of a share this tab does not run, unless another tab runs it now. */
 async function destroyUnopened(id: string): Promise<void> {
   const lock = new ShareLock(lockName(id));
-  if (!(await lock.tryTake())) {
-    throw new PeerfoldError('changed', 'the share is open in another tab', false);
-  }
+  if (!(await lock.tryTake())) throw openElsewhere();
   try {
     await destroyShareStorage(id, false);
   } finally {
