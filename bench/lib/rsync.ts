@@ -56,6 +56,9 @@ export async function startRsyncDaemon(work: string): Promise<RsyncDaemon> {
       await Promise.race([promisify(execFile)('rsync', [url]), spawnError]);
       break;
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new Error('rsync is not installed (Debian: apt-get install rsync)', { cause: e });
+      }
       if (i >= 50) throw new Error('rsync daemon did not start', { cause: e });
       await new Promise((r) => setTimeout(r, 100));
     }
