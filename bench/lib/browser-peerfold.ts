@@ -6,16 +6,18 @@
  * ("1 peer connected.", whatever the status line says meanwhile) and the counts.
  *
  * A receiver is done at the first moment its status line reads "Up to date · 1 peer connected"
- * while its folder holds every file at its full size (polled every POLL_MS); the byte-for-byte
- * check (SHA-256 of every file) follows and fails the case on a difference.
+ * while its folder holds every file at its full size (seen from inside the page: app-watch.ts);
+ * the byte-for-byte check (SHA-256 of every file) follows and fails the case on a difference.
  */
 import { performance } from 'node:perf_hooks';
 import type { Locator, Page } from 'playwright';
 import { createShare, pickerGivesOpfsFolder, statusLine } from '../../e2e/sync-fixtures';
 import type { BenchBrowser } from './chromium';
-import { assertOpfsTree, opfsSizes, sameSizes, sizesOf } from './opfs';
+import { watchReceiver } from './app-watch';
+import { assertOpfsTree, sizesOf } from './opfs';
 
-const POLL_MS = 100;
+/** The harness reads the receiver's status line this often (to log it, to see a stall). */
+const WATCH_MS = 1000;
 /** A receiver with no peer this long after opening the link fails the case. */
 const CONNECT_MS = 90_000;
 /** A page whose status line (progress included) stays the same this long is stuck. */
@@ -48,7 +50,6 @@ const DONE = 'Up to date · 1 peer connected';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** An element's text now, '' while it is not there (never waits for it). */
 const textOf = async (l: Locator): Promise<string> => (await l.allTextContents())[0] ?? '';
-const peersLine = (page: Page): Locator => page.locator('.peers-line');
 
 export interface Links {
   readonly write: string;
@@ -111,7 +112,9 @@ export interface AppReceive {
 
 /**
  * Opens `link` on a new page of `browser` (a fresh browser process), gives it the empty OPFS
- * folder `folder`, and waits until it holds `want` (e2e's opfsTree of the sender's folder).
+ * folder `folder`, and waits until it holds `want` (e2e's opfsTree of the sender's folder). The
+ * moments of the first peer and of done come from inside the page (app-watch.ts); the harness
+ * only reads the status line every WATCH_MS to log it and to notice a stall.
  */
 export async function appReceive(
   browser: BenchBrowser,
@@ -123,27 +126,27 @@ export async function appReceive(
   const page = await browser.page();
   await onPage?.(page);
   await pickerGivesOpfsFolder(page, folder);
-  const wantSizes = sizesOf(want);
+  const events = await watchReceiver(page, { folder, want: sizesOf(want), done: DONE });
   const startedAt = performance.now();
   await page.goto(link);
   await page.getByText('Share added.').waitFor();
   await page.getByRole('button', { name: 'Choose folder…' }).click();
-  let connectedAt: number | undefined;
   const watch = statusWatch('browser receiver', log);
-  for (const deadline = startedAt + timeoutMs; ; await sleep(POLL_MS)) {
-    const at = performance.now();
-    const [status, peers] = await Promise.all([textOf(statusLine(page)), textOf(peersLine(page))]);
-    if (connectedAt === undefined && /\bpeers? connected/.test(peers)) connectedAt = at;
-    if (status === DONE && sameSizes(await opfsSizes(page, folder), wantSizes)) {
+  const at = (event: string) => events.events.find((e) => e.data.event === event)?.at;
+  for (const deadline = startedAt + timeoutMs; ; await sleep(WATCH_MS)) {
+    const doneAt = at('done');
+    if (doneAt !== undefined) {
       await onDone?.();
       await assertOpfsTree(page, folder, want, 'Peerfold in Chromium');
-      return { page, startedAt, connectedAt: connectedAt ?? at, doneAt: at };
+      return { page, startedAt, connectedAt: at('connected') ?? doneAt, doneAt };
     }
+    const status = await textOf(statusLine(page));
     browser.assertNoErrors();
     watch(status);
-    if (connectedAt === undefined && at > startedAt + CONNECT_MS) {
+    const now = performance.now();
+    if (at('connected') === undefined && now > startedAt + CONNECT_MS) {
       throw new Error(`browser receiver: no peer within ${CONNECT_MS} ms: ${status}`);
     }
-    if (at > deadline) throw new Error(`browser receiver: not done in ${timeoutMs} ms: ${status}`);
+    if (now > deadline) throw new Error(`browser receiver: not done in ${timeoutMs} ms: ${status}`);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Origin-private folders in a browser page: random files written inside the page (the bytes
- * never cross from Node), a cheap listing of file sizes to poll while a transfer runs, and the
+ * never cross from Node), a cheap listing of file sizes (to see a transfer end), and the
  * byte-for-byte check (e2e's opfsTree: SHA-256 of every file) once it is done.
  */
 import type { Page } from 'playwright';
@@ -43,26 +43,27 @@ export async function writeOpfsFiles(
   );
 }
 
-/** path -> size of every file below `folder` (hidden entries left out): cheap, no reading. */
-export function opfsSizes(page: Page, folder: string): Promise<Record<string, number>> {
-  return page.evaluate(async (name) => {
-    const out: Record<string, number> = {};
-    const walk = async (dir: FileSystemDirectoryHandle, prefix: string): Promise<void> => {
-      for await (const [entry, handle] of (
-        dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }
-      ).entries()) {
-        if (entry.startsWith('.')) continue;
-        if (handle.kind === 'directory') {
-          await walk(handle as FileSystemDirectoryHandle, `${prefix}${entry}/`);
-        } else {
-          out[prefix + entry] = (await (handle as FileSystemFileHandle).getFile()).size;
-        }
+/**
+ * path -> size of every file below the OPFS directory `name` (hidden entries left out): cheap, no
+ * reading. Runs in a page (passed to page.evaluate or serialized into an init script).
+ */
+export async function folderSizesInPage(name: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const walk = async (dir: FileSystemDirectoryHandle, prefix: string): Promise<void> => {
+    for await (const [entry, handle] of (
+      dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }
+    ).entries()) {
+      if (entry.startsWith('.')) continue;
+      if (handle.kind === 'directory') {
+        await walk(handle as FileSystemDirectoryHandle, `${prefix}${entry}/`);
+      } else {
+        out[prefix + entry] = (await (handle as FileSystemFileHandle).getFile()).size;
       }
-    };
-    const root = await navigator.storage.getDirectory();
-    await walk(await root.getDirectoryHandle(name, { create: true }), '');
-    return out;
-  }, folder);
+    }
+  };
+  const root = await navigator.storage.getDirectory();
+  await walk(await root.getDirectoryHandle(name, { create: true }), '');
+  return out;
 }
 
 /** The sizes of a tree (e2e's opfsTree shape: 'dir' or `size:sha256`), files only. */
@@ -72,10 +73,6 @@ export function sizesOf(tree: Record<string, string>): Record<string, number> {
     if (v !== 'dir') out[path] = Number(v.split(':')[0]);
   return out;
 }
-
-export const sameSizes = (a: Record<string, number>, b: Record<string, number>): boolean =>
-  Object.keys(a).length === Object.keys(b).length &&
-  Object.entries(a).every(([path, size]) => b[path] === size);
 
 /** Throws unless the OPFS folder `folder` holds exactly `want` (e2e's opfsTree, byte for byte). */
 export async function assertOpfsTree(
