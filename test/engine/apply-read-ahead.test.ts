@@ -3,7 +3,8 @@ import { bytesEqual } from '../../src/core/bytes';
 import type { Address } from '../../src/core/objects';
 import type { ObjectStore } from '../../src/core/ports';
 import { lookup } from '../../src/core/tree';
-import { applyTree, FILES_AT_ONCE } from '../../src/engine/apply';
+import { applyTree, FILES_AT_ONCE, READ_AHEAD_BUDGET } from '../../src/engine/apply';
+import { READ_AHEAD } from '../../src/engine/file-blocks';
 import { bytesFor } from '../helpers/data';
 import { folder, put, scanInto, share, T0 } from './fixture';
 
@@ -54,13 +55,14 @@ describe('applyTree reading blocks ahead', () => {
 });
 
 describe('applyTree writing several files at once', () => {
-  it('overlaps a bounded number of file writes and still writes every file whole', async () => {
+  /** Applies `count` files of `size` bytes; returns how many writes ran at once at most. */
+  async function writesAtOnce(count: number, size: number): Promise<number> {
     const s = await share();
     const a = await folder();
     const b = await folder();
-    const files = Array.from({ length: FILES_AT_ONCE * 2 + 3 }, (_, i) => ({
+    const files = Array.from({ length: count }, (_, i) => ({
       path: `d/f${i}.bin`,
-      data: bytesFor(`file-${i}`, 20_000 + i),
+      data: bytesFor(`file-${i}`, size + i),
     }));
     for (const f of files) await put(a, f.path, f.data, T0 + 1);
     const scan = await scanInto(s, a, { now: () => T0 + 50 });
@@ -90,7 +92,17 @@ describe('applyTree writing several files at once', () => {
     for (const f of files) {
       expect(bytesEqual(await b.read(f.path, 0, f.data.length + 1), f.data)).toBe(true);
     }
-    expect(maxRunning).toBeGreaterThan(1);
-    expect(maxRunning).toBe(FILES_AT_ONCE);
+    return maxRunning;
+  }
+
+  it('overlaps up to FILES_AT_ONCE small files and still writes every file whole', async () => {
+    expect(await writesAtOnce(FILES_AT_ONCE * 2 + 3, 20_000)).toBe(FILES_AT_ONCE);
+  });
+
+  it('runs fewer big files at once: their read-ahead stays within the budget', async () => {
+    const perFile = READ_AHEAD * 256 * 1024; // a file this big may hold READ_AHEAD full blocks
+    const bound = READ_AHEAD_BUDGET / perFile;
+    expect(bound).toBeLessThan(FILES_AT_ONCE);
+    expect(await writesAtOnce(bound + 3, perFile)).toBe(bound);
   });
 });
