@@ -149,9 +149,13 @@ export class NodeDrive extends NodeTree implements Drive {
       const fh = await open(tmp, 'wx', 0o666); // O_EXCL: a fresh file, never through a link
       try {
         for await (const chunk of data) await writeAll(fh, chunk);
-        const mode = (before ?? (await fh.stat())).mode & 0o777;
-        const wanted = options.executable ? mode | ((mode & 0o444) >> 2) : mode & ~0o111;
-        if (wanted !== mode || before) await fh.chmod(wanted);
+        // A new file is created without execute bits (0o666 less the umask): nothing to change
+        // unless it is to be executable (a round trip less per file).
+        if (before || options.executable) {
+          const mode = (before ?? (await fh.stat())).mode & 0o777;
+          const wanted = options.executable ? mode | ((mode & 0o444) >> 2) : mode & ~0o111;
+          if (wanted !== mode || before) await fh.chmod(wanted);
+        }
         await fh.utimes(Date.now() / 1000, options.mtime / 1000);
         await fh.sync();
       } finally {
