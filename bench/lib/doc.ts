@@ -60,9 +60,10 @@ root is recorded only once the folder holds it); every tree is then compared fil
   sending to a \`peerfold share --webrtc-only\` process given the Read link (Chromium sends:
   WebTorrent cannot go from Node to its browser build here, the data channel never opens). A
   browser receiver is done when its status line reads "Up to date · 1 peer connected" and its
-  folder holds every file at full size (polled every 100 ms), then checked byte for byte; a
-  browser's first peer is the status line's first connected peer. Figures run from the first
-  peer. References between the same two endpoints, one after the other in the same run: the
+  folder holds every file at full size, then checked byte for byte; a browser's first peer is
+  the peers line's first connected peer. Both moments are seen inside the page (a
+  MutationObserver) and reported as they happen, as the raw references report theirs. Figures
+  run from the first peer. References between the same two endpoints, one after the other in the same run: the
   **raw data channel**, one ordered reliable channel (a plain RTCPeerConnection in the page,
   node-datachannel's polyfill in Node, signalled through the harness) carrying the same files
   from folder to folder in 64 KiB messages with \`bufferedAmount\` backpressure (1 MiB high,
