@@ -82,7 +82,7 @@ function expectOf(e: Entry | undefined, stamps?: ReadonlyMap<string, string>): E
  * Files written at once: each is written whole and fsynced before its rename, and a file's
  * create, fsync and rename cost about 1 ms of the disk's time here whatever its size, so many
  * small files need many in flight (2000 files of 128 KiB: 3.5-4.5 s at 4, 2-3 s at 16; applying
- * 2000 files of 128 KiB after a download took 2.0-2.1 s at 64 and 2.4-3.0 s at 16). Memory: the
+ * 2000 files of 128 KiB after a download took 2.0-2.3 s at 64 and 2.4-3.0 s at 16). Memory: the
  * files running at once hold at most READ_AHEAD_BUDGET of blocks read ahead, so big files run
  * 16 at a time, small ones up to 64.
  */
