@@ -18,7 +18,7 @@ import {
   nodeRawSender,
   nodeTorrentFetcher,
   nodeTorrentSeeder,
-  rawRtc,
+  rawRtcTwice,
   webTorrentRtc,
   type Timing,
 } from '../lib/references-rtc';
@@ -78,7 +78,10 @@ const throughputWebRtc: BenchCase = {
           return t;
         };
         const raw = await run('raw', (dst) =>
-          rawRtc(nodeRawSender(src), nodeRawReceiver(dst, want)),
+          rawRtcTwice(
+            () => Promise.resolve([nodeRawSender(src), nodeRawReceiver(dst, want)]),
+            (m) => ctx.log(m),
+          ),
         );
         const pf = await run('peerfold', (dst) => peerfold(ctx, src, dst, server.tracker));
         const wt = withWebTorrent(ctx)

@@ -12,7 +12,7 @@ import { buildAppIfStale, startAppServer } from '../lib/app-server';
 import { appReceive, appSender } from '../lib/browser-peerfold';
 import { BENCH_PAGE, BenchBrowser } from '../lib/chromium';
 import { opfsTree, writeOpfsFiles } from '../lib/opfs';
-import { rawRtc, webTorrentRtc, type Timing } from '../lib/references-rtc';
+import { rawRtcTwice, webTorrentRtc, type Timing } from '../lib/references-rtc';
 import {
   pageRawReceiver,
   pageRawSender,
@@ -47,8 +47,14 @@ const throughputChromium: BenchCase = {
             logTiming(ctx, name, set.bytes, t);
             return t;
           };
-          const raw = await run('raw', async () =>
-            rawRtc(pageRawSender(sender, SENT), await pageRawReceiver(await fresh('raw'), want)),
+          const raw = await run('raw', () =>
+            rawRtcTwice(
+              async () => [
+                pageRawSender(sender, SENT),
+                await pageRawReceiver(await fresh('raw'), want),
+              ],
+              (m) => ctx.log(m),
+            ),
           );
           const pf = await run('peerfold', async () => {
             const app = await appSender(sender, SENT, set.files.length, { log });

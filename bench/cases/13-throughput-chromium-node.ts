@@ -22,7 +22,7 @@ import { receiveWebRtc } from '../lib/peerfold-webrtc';
 import {
   nodeRawReceiver,
   nodeTorrentFetcher,
-  rawRtc,
+  rawRtcTwice,
   webTorrentRtc,
   type Timing,
 } from '../lib/references-rtc';
@@ -57,7 +57,10 @@ const throughputChromiumNode: BenchCase = {
             return t;
           };
           const raw = await run('raw', (dst) =>
-            rawRtc(pageRawSender(sender, SENT), nodeRawReceiver(dst, want)),
+            rawRtcTwice(
+              () => Promise.resolve([pageRawSender(sender, SENT), nodeRawReceiver(dst, want)]),
+              (m) => ctx.log(m),
+            ),
           );
           const pf = await run('peerfold', async (dst) => {
             const app = await appSender(sender, SENT, set.files.length, {

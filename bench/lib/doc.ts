@@ -63,14 +63,15 @@ root is recorded only once the folder holds it); every tree is then compared fil
   folder holds every file at full size, then checked byte for byte; a browser's first peer is
   the peers line's first connected peer. Both moments are seen inside the page (a
   MutationObserver) and reported as they happen, as the raw references report theirs. Figures
-  run from the first peer. References between the same two endpoints, one after the other in the same run: the
-  **raw data channel**, one ordered reliable channel (a plain RTCPeerConnection in the page,
-  node-datachannel's polyfill in Node, signalled through the harness) carrying the same files
-  from folder to folder in 64 KiB messages with \`bufferedAmount\` backpressure (1 MiB high,
-  256 KiB low); **WebTorrent** over WebRTC (the \`webtorrent\` package with node-datachannel in
-  Node, its own browser build in Chromium, through the same tracker; the browser downloader
-  keeps the files in its default OPFS store). \`--quick\` runs 4 MiB in 20 files beside the raw
-  channel only.
+  run from the first peer. References between the same two endpoints, one after the other in the
+  same run: the **raw data channel**, one ordered reliable channel (a plain RTCPeerConnection in
+  the page, node-datachannel's polyfill in Node, signalled through the harness) carrying the
+  same files from folder to folder in 64 KiB messages with \`bufferedAmount\` backpressure (1 MiB
+  high, 256 KiB low; a pair of ends that never connects is replaced once by a fresh pair, as
+  node-datachannel's offering end sometimes fails its setup on a busy machine); **WebTorrent**
+  over WebRTC (the \`webtorrent\` package with node-datachannel in Node, its own browser build in
+  Chromium, through the same tracker; the browser downloader keeps the files in its default OPFS
+  store). \`--quick\` runs 4 MiB in 20 files beside the raw channel only.
 - **Memory in Chromium**: the peak JavaScript memory (DevTools \`Runtime.getHeapUsage\`: heap
   plus ArrayBuffer backing stores, summed over the workers, sampled every 250 ms) of a browser
   sending a 1 GiB file (from before its scan) and of a fresh browser receiving it (the app in
