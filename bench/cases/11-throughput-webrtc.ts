@@ -79,7 +79,7 @@ const throughputWebRtc: BenchCase = {
         };
         const raw = await run('raw', (dst) =>
           rawRtcTwice(
-            () => Promise.resolve([nodeRawSender(src), nodeRawReceiver(dst, want)]),
+            () => [nodeRawSender(src), nodeRawReceiver(dst, want)],
             (m) => ctx.log(m),
           ),
         );

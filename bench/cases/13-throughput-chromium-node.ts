@@ -58,7 +58,7 @@ const throughputChromiumNode: BenchCase = {
           };
           const raw = await run('raw', (dst) =>
             rawRtcTwice(
-              () => Promise.resolve([pageRawSender(sender, SENT), nodeRawReceiver(dst, want)]),
+              () => [pageRawSender(sender, SENT), nodeRawReceiver(dst, want)],
               (m) => ctx.log(m),
             ),
           );

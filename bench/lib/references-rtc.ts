@@ -48,7 +48,7 @@ const TRANSFER_MS = 900_000;
 class NotConnected extends Error {}
 
 /** The raw data channel from `sender` to `receiver` (the receiver offers). */
-export async function rawRtc(sender: RawSender, receiver: RawReceiver): Promise<Timing> {
+async function rawRtc(sender: RawSender, receiver: RawReceiver): Promise<Timing> {
   try {
     let connected: Stamped;
     try {
@@ -57,7 +57,7 @@ export async function rawRtc(sender: RawSender, receiver: RawReceiver): Promise<
         timeoutMs: 60_000,
       });
     } catch (e) {
-      throw new NotConnected(e instanceof Error ? e.message : String(e));
+      throw new NotConnected(e instanceof Error ? e.message : String(e), { cause: e });
     }
     const done = await receiver.events.waitFor((e) => e.event === 'done', 'done', {
       timeoutMs: TRANSFER_MS,
@@ -78,7 +78,7 @@ export async function rawRtc(sender: RawSender, receiver: RawReceiver): Promise<
  * still fails the case.
  */
 export async function rawRtcTwice(
-  ends: () => Promise<[RawSender, RawReceiver]>,
+  ends: () => [RawSender, RawReceiver] | Promise<[RawSender, RawReceiver]>,
   log: (message: string) => void,
 ): Promise<Timing> {
   try {
