@@ -78,6 +78,22 @@ export interface WriteOptions {
   readonly beforeCommit?: () => Promise<void>;
 }
 
+/** How `stage` writes a file: what `write` takes, less the re-check (that is `commit`'s). */
+export interface StageOptions {
+  readonly mtime: number;
+  readonly executable: boolean;
+}
+
+/**
+ * A file written ahead of time by `stage`: complete and synced in a temporary file the folder's
+ * lists never show, not yet at its path. `commit` puts it there; `discard` removes it.
+ */
+export interface StagedFile {
+  readonly path: string;
+  /** Removes the temporary file (a no-op once committed or discarded). */
+  discard(): Promise<void>;
+}
+
 export interface Drive {
   /** True when names differing only in case are one file here ('a' and 'A'). */
   readonly caseInsensitive: boolean;
@@ -115,6 +131,21 @@ export interface Drive {
     data: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     options: WriteOptions,
   ): Promise<DriveEntry>;
+  /**
+   * Optional: writes `data` for `path` into a temporary file now, without touching the path or
+   * creating any directory, so that a later `commit` is only a re-check and a rename (the
+   * engine writes a file while its blocks arrive). Where the drive has it, `commit` too.
+   */
+  stage?(
+    path: string,
+    data: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    options: StageOptions,
+  ): Promise<StagedFile>;
+  /**
+   * Puts a file this drive staged at its path, as `write` would have (re-checking `expect`,
+   * creating missing parents); the temporary file is gone afterwards, whether or not it throws.
+   */
+  commit?(file: StagedFile, expect?: Expect): Promise<DriveEntry>;
   /** Creates a directory and its parents; a no-op if it exists. */
   mkdir(path: string): Promise<DriveEntry>;
   /** Removes a file or an empty directory; a no-op if nothing is there. */

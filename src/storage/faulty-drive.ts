@@ -33,11 +33,20 @@ export class FaultyDrive implements Drive {
   /** Change at any time; takes effect on the next chunk. */
   faults: Faults;
 
+  /** Staging where the inner drive has it, its data taking the write faults. */
+  readonly stage?: Drive['stage'];
+  readonly commit?: Drive['commit'];
+
   constructor(
     readonly inner: Drive,
     faults: Faults = {},
   ) {
     this.faults = faults;
+    const { stage, commit } = inner;
+    if (stage && commit) {
+      this.stage = (path, data, options) => stage.call(inner, path, this.slowWrite(data), options);
+      this.commit = (file, expect) => commit.call(inner, file, expect);
+    }
   }
 
   get caseInsensitive(): boolean {

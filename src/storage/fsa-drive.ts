@@ -147,7 +147,7 @@ export class FsaDrive extends FsaTree implements Drive {
         throw e;
       });
       await this.recheck(path, options.expect);
-      const committed = await this.commit(dir, tmp, tmpName, name);
+      const committed = await this.moveIntoPlace(dir, tmp, tmpName, name);
       meta.setFile(path, committed, options.mtime, options.executable);
     } catch (e) {
       if (!crashed) await discard(dir, tmpName);

@@ -64,8 +64,8 @@ export abstract class FsaTree {
     ]);
   }
 
-  /** Makes the committed temporary file the target; returns the target's File. */
-  protected async commit(dir: DirHandle, tmp: FileHandle, tmpName: string, name: string) {
+  /** Makes the written temporary file the target; returns the target's File. */
+  protected async moveIntoPlace(dir: DirHandle, tmp: FileHandle, tmpName: string, name: string) {
     if (this.useMove && canMove(tmp)) {
       await moveHandle(tmp, dir, name); // replaces the target in one rename
       return tmp.getFile(); // the handle follows the move

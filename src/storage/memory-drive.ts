@@ -5,6 +5,7 @@
  */
 import { concatBytes } from '../core/bytes';
 import type { Drive, DriveEntry, DriveStatus, Expect, WriteOptions } from '../core/drive';
+import type { StagedFile, StageOptions } from '../core/drive';
 import { checkRange, DEFAULT_CHUNK_BYTES as CHUNK, driveError } from '../core/drive';
 import { isHiddenName, meetsExpect } from '../core/drive';
 import { PeerfoldError } from '../core/errors';
@@ -120,15 +121,10 @@ export class MemoryDrive implements Drive {
     this.recheck(path, options.expect);
     const parent = parentPath(path);
     this.ensureDirs(parent);
-    const tmp = `${parent === '' ? '' : `${parent}/`}${TEMP_PREFIX}${++this.temps}`;
-    this.set(tmp, { kind: 'file', data: new Uint8Array(), mtime: this.now(), executable: false });
+    const tmp = this.tempIn(parent);
     let crashed = false;
     try {
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of data) chunks.push(chunk.slice());
-      const { mtime, executable } = options;
-      const file = { kind: 'file' as const, data: concatBytes(...chunks), mtime, executable };
-      this.set(tmp, file);
+      const file = await this.fill(tmp, data, options);
       await options.beforeCommit?.().catch((e: unknown) => {
         crashed = true; // as if the process died here: the temporary file stays
         throw e;
@@ -140,6 +136,45 @@ export class MemoryDrive implements Drive {
       this.set(path, file);
     } finally {
       if (!crashed) this.nodes.delete(this.key(tmp));
+    }
+    this.changed(path);
+    return toEntry(path, this.get(path)!.node);
+  }
+
+  /** The temporary file goes beside the path if its directory exists, else in the root. */
+  async stage(
+    path: string,
+    data: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    options: StageOptions,
+  ): Promise<StagedFile> {
+    validatePath(path);
+    await this.ensureOk();
+    const parent = parentPath(path);
+    const tmp = this.tempIn(this.get(parent)?.node.kind === 'dir' ? parent : '');
+    const drop = (): void => void this.nodes.delete(this.key(tmp));
+    try {
+      await this.fill(tmp, data, options);
+    } catch (e) {
+      drop();
+      throw e;
+    }
+    return new MemoryStaged(this, path, tmp, drop);
+  }
+
+  async commit(file: StagedFile, expect?: Expect): Promise<DriveEntry> {
+    if (!(file instanceof MemoryStaged) || file.drive !== this) {
+      throw new Error(`${JSON.stringify(file.path)}: not a file this drive staged`);
+    }
+    const { path, tmp } = file;
+    try {
+      await this.ensureOk();
+      this.recheck(path, expect);
+      const staged = this.get(tmp)?.node;
+      if (staged?.kind !== 'file') throw driveError('missing', path, 'its staged file is gone');
+      this.ensureDirs(parentPath(path));
+      this.set(path, staged);
+    } finally {
+      await file.discard();
     }
     this.changed(path);
     return toEntry(path, this.get(path)!.node);
@@ -212,6 +247,24 @@ export class MemoryDrive implements Drive {
   watch(onChange: (path?: string) => void): () => void {
     this.listeners.add(onChange);
     return () => this.listeners.delete(onChange);
+  }
+
+  private tempIn(dir: string): string {
+    return `${dir === '' ? '' : `${dir}/`}${TEMP_PREFIX}${++this.temps}`;
+  }
+
+  /** Writes `data` into the temporary file `tmp` (there, empty, while it is taken in). */
+  private async fill(
+    tmp: string,
+    data: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    { mtime, executable }: StageOptions,
+  ): Promise<Node> {
+    this.set(tmp, { kind: 'file', data: new Uint8Array(), mtime: this.now(), executable: false });
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of data) chunks.push(chunk.slice());
+    const file = { kind: 'file' as const, data: concatBytes(...chunks), mtime, executable };
+    this.set(tmp, file);
+    return file;
   }
 
   private key(path: string): string {
@@ -288,6 +341,21 @@ export class MemoryDrive implements Drive {
 
   private notify(path?: string): void {
     for (const listener of this.listeners) queueMicrotask(() => listener(path));
+  }
+}
+
+/** A file `stage` wrote, in its temporary file until committed or discarded. */
+class MemoryStaged implements StagedFile {
+  constructor(
+    readonly drive: MemoryDrive,
+    readonly path: string,
+    readonly tmp: string,
+    private readonly drop: () => void,
+  ) {}
+
+  discard(): Promise<void> {
+    this.drop();
+    return Promise.resolve();
   }
 }
 

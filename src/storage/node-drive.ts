@@ -1,6 +1,7 @@
 /**
  * The Node fs drive (the Drive port, core/drive.ts). Writes go to a temporary file beside the
- * target, are fsynced with their mtime and mode set, then renamed into place. Paths that cross
+ * target, are fsynced with their mtime and mode set, then renamed into place (a staged file:
+ * beside it if its directory exists, else in the root, until its commit). Paths that cross
  * a symlink are refused: each operation compares the parent's realpath with the path it should
  * be, so nothing is read or written outside the root, even through a link a user made.
  */
@@ -9,6 +10,7 @@ import { access, lstat, lutimes, mkdir, open, readFile, type FileHandle } from '
 import { rename as fsRename, rmdir, stat as fsStat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Drive, DriveEntry, DriveStatus, Expect, WriteOptions } from '../core/drive';
+import type { StagedFile, StageOptions } from '../core/drive';
 import { checkRange, DEFAULT_CHUNK_BYTES, driveError, MARKER_FILE } from '../core/drive';
 import { isPeerfoldError, PeerfoldError } from '../core/errors';
 import { foldCase, MARKER_DIR, parentPath, validatePath } from '../core/path';
@@ -146,21 +148,7 @@ export class NodeDrive extends NodeTree implements Drive {
     const tmp = join(await this.ensureDirs(parentPath(path)), tempName());
     let crashed = false;
     try {
-      const fh = await open(tmp, 'wx', 0o666); // O_EXCL: a fresh file, never through a link
-      try {
-        for await (const chunk of data) await writeAll(fh, chunk);
-        // A new file is created without execute bits (0o666 less the umask): nothing to change
-        // unless it is to be executable (a round trip less per file).
-        if (before || options.executable) {
-          const mode = (before ?? (await fh.stat())).mode & 0o777;
-          const wanted = options.executable ? mode | ((mode & 0o444) >> 2) : mode & ~0o111;
-          if (wanted !== mode || before) await fh.chmod(wanted);
-        }
-        await fh.utimes(Date.now() / 1000, options.mtime / 1000);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await writeTemp(tmp, data, options, before);
       await options.beforeCommit?.().catch((e: unknown) => {
         crashed = true; // as if the process died here: the temporary file stays
         throw e;
@@ -169,6 +157,51 @@ export class NodeDrive extends NodeTree implements Drive {
       await fsRename(tmp, this.abs(path));
     } catch (e) {
       if (!crashed) await discard(tmp);
+      throw await this.failure(e, path);
+    }
+    return this.entryAfter(path);
+  }
+
+  /** The temporary file goes beside the path if its directory exists, else in the root. */
+  async stage(
+    path: string,
+    data: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    options: StageOptions,
+  ): Promise<StagedFile> {
+    validatePath(path);
+    await this.ensureOk();
+    const parent = parentPath(path);
+    const [, before, dir] = await Promise.all([
+      this.checkDir(parent),
+      this.lstatRaw(path),
+      this.lstatRaw(parent),
+    ]);
+    const tmp = join(dir?.isDirectory() ? this.abs(parent) : this.root, tempName());
+    try {
+      await writeTemp(tmp, data, options, before?.isFile() ? before : undefined);
+    } catch (e) {
+      await discard(tmp);
+      throw await this.failure(e, path);
+    }
+    return new NodeStaged(this, path, tmp);
+  }
+
+  async commit(file: StagedFile, expect?: Expect): Promise<DriveEntry> {
+    if (!(file instanceof NodeStaged) || file.drive !== this) {
+      throw new Error(`${JSON.stringify(file.path)}: not a file this drive staged`);
+    }
+    const { path, tmp } = file;
+    try {
+      await this.ensureOk();
+      await this.recheck(path, expect, 'write');
+      await this.ensureDirs(parentPath(path));
+      await fsRename(tmp, this.abs(path));
+    } catch (e) {
+      if (isNotFound(e) && !(await lstat(tmp).catch(() => undefined))) {
+        await this.ensureOk(); // a vanished folder is a pause, not a missing file
+        throw driveError('missing', path, 'its staged file is gone');
+      }
+      await discard(tmp);
       throw await this.failure(e, path);
     }
     return this.entryAfter(path);
@@ -260,6 +293,46 @@ export class NodeDrive extends NodeTree implements Drive {
 
 function paused(root: string, status: DriveStatus): PeerfoldError {
   return new PeerfoldError('paused', `${root}: ${status}`, false);
+}
+
+/** A file `stage` wrote, in its temporary file until committed or discarded. */
+class NodeStaged implements StagedFile {
+  constructor(
+    readonly drive: NodeDrive,
+    readonly path: string,
+    readonly tmp: string,
+  ) {}
+
+  discard(): Promise<void> {
+    return discard(this.tmp);
+  }
+}
+
+/**
+ * Writes a fresh temporary file (O_EXCL: never through a link) with its mode (that of the file
+ * it replaces, `before`), mtime and data, synced.
+ */
+async function writeTemp(
+  tmp: string,
+  data: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  options: StageOptions,
+  before: Stats | undefined,
+): Promise<void> {
+  const fh = await open(tmp, 'wx', 0o666);
+  try {
+    for await (const chunk of data) await writeAll(fh, chunk);
+    // A new file is created without execute bits (0o666 less the umask): nothing to change
+    // unless it is to be executable (a round trip less per file).
+    if (before || options.executable) {
+      const mode = (before ?? (await fh.stat())).mode & 0o777;
+      const wanted = options.executable ? mode | ((mode & 0o444) >> 2) : mode & ~0o111;
+      if (wanted !== mode || before) await fh.chmod(wanted);
+    }
+    await fh.utimes(Date.now() / 1000, options.mtime / 1000);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {

@@ -3,6 +3,7 @@ import { FaultyDrive } from '../../src/storage/faulty-drive';
 import { MemoryDrive } from '../../src/storage/memory-drive';
 import { codeOf, driveContract, MTIME, put, readAll, text } from './drive-contract';
 import { nodeHarness } from './node-harness';
+import { stagingContract } from './drive-staging-contract';
 
 driveContract('faulty over memory, no faults', async () => {
   const inner = new MemoryDrive();
@@ -17,6 +18,11 @@ driveContract('faulty over memory, no faults', async () => {
 });
 
 driveContract('faulty over node, no faults', async () => {
+  const h = await nodeHarness();
+  return { ...h, drive: new FaultyDrive(h.drive) };
+});
+
+stagingContract('faulty over node, no faults', async () => {
   const h = await nodeHarness();
   return { ...h, drive: new FaultyDrive(h.drive) };
 });

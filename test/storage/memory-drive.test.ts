@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryDrive } from '../../src/storage/memory-drive';
 import { codeOf, driveContract, listAll, put, text } from './drive-contract';
+import { stagingContract } from './drive-staging-contract';
 
 async function memoryHarness(options: { caseInsensitive?: boolean } = {}) {
   const drive = new MemoryDrive(options);
@@ -15,6 +16,7 @@ async function memoryHarness(options: { caseInsensitive?: boolean } = {}) {
 }
 
 driveContract('memory', () => memoryHarness());
+stagingContract('memory', () => memoryHarness());
 driveContract('memory, case-insensitive', () => memoryHarness({ caseInsensitive: true }));
 
 describe('MemoryDrive', () => {

@@ -17,8 +17,10 @@ import { NodeDrive } from '../../src/storage/node-drive';
 import { bytesEqual, concatBytes } from '../../src/core/bytes';
 import { codeOf, driveContract, listAll, MTIME, put, readAll, text } from './drive-contract';
 import { nodeHarness } from './node-harness';
+import { stagingContract } from './drive-staging-contract';
 
 driveContract('node', nodeHarness);
+stagingContract('node', nodeHarness);
 
 describe('NodeDrive on a real folder', () => {
   let h: Awaited<ReturnType<typeof nodeHarness>>;
