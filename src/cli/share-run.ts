@@ -83,6 +83,7 @@ export async function startShare(run: ShareRun): Promise<RunningShare> {
     stopWatch?.();
     await network?.close().catch(() => undefined);
     if (engine) await settle(engine);
+    await engine?.close(); // files written ahead and not applied: removed
     await monitor?.stop();
     await store?.close().catch(() => undefined); // its last writes, before the lock goes
     await lock.release();

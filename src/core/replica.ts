@@ -40,6 +40,10 @@ interface Walk {
   readonly seen: Set<string>;
   readonly visitedNodes: string[];
   readonly outstanding: Set<string>;
+  /** The nodes among `outstanding`: none (with the queue empty) means the tree is stored. */
+  readonly outstandingNodes: Set<string>;
+  /** Whether the `tree` event was sent. */
+  treeTold: boolean;
   /** `again`: a node that arrived after it was first seen missing, to expand now. */
   readonly queue: { address: Address; kind: ObjectKind; again?: boolean }[];
   running: boolean;
@@ -49,6 +53,11 @@ interface Walk {
 export interface ReplicaEvents {
   /** A head whose whole tree is now stored was accepted (remote or local). */
   head?: (head: SignedHead) => void;
+  /**
+   * A received head's nodes are all stored while some of its blocks are still on their way
+   * (sent once per head, before `head`): its files can be written as their blocks arrive.
+   */
+  tree?: (head: SignedHead) => void;
   /** Something worth reporting that ends nothing (e.g. a head whose tree cannot be walked). */
   warning?: (error: PeerfoldError) => void;
 }
@@ -62,6 +71,8 @@ export class Replica {
   /** Nodes whose whole subtree is stored; walks do not descend into them again. */
   private readonly completeNodes = new Set<string>();
   private readonly counter = new ProgressCounter();
+  /** Waiters for objects to be stored (`stored()`), by hex address. */
+  private readonly arrivals = new Map<string, { done: Promise<void>; resolve: () => void }>();
 
   constructor(
     readonly capability: Capability,
@@ -99,6 +110,7 @@ export class Replica {
   detach(peer: ReplicaPeer): void {
     if (!this.peers.delete(peer)) return;
     this.pool.release(peer);
+    this.sweepArrivals();
     this.wakeAll();
   }
 
@@ -119,6 +131,8 @@ export class Replica {
         seen: new Set(),
         visitedNodes: [],
         outstanding: new Set(),
+        outstandingNodes: new Set(),
+        treeTold: false,
         queue: [{ address: head.head.root, kind: 'node' }],
         running: false,
         failed: false,
@@ -140,6 +154,30 @@ export class Replica {
     for (const peer of this.peers) peer.announce(frontier);
   }
 
+  /** Whether the head is being received (neither accepted nor refused yet). */
+  isReceiving(id: HeadId): boolean {
+    return this.walks.has(toHex(id));
+  }
+
+  /** Whether a head being received still needs the object (it is not stored yet). */
+  isWanted(address: Address): boolean {
+    return this.pool.get(toHex(address)) !== undefined;
+  }
+
+  /**
+   * Resolves once the object is received and stored, or is no longer wanted (its heads were
+   * refused); never if neither happens, so callers also look again from time to time.
+   */
+  stored(address: Address): Promise<void> {
+    const hex = toHex(address);
+    const known = this.arrivals.get(hex);
+    if (known) return known.done;
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    this.arrivals.set(hex, { done, resolve });
+    return done;
+  }
+
   /** Up to `max` needed addresses for an attached `peer` to request; in flight from it. */
   takeWants(peer: ReplicaPeer, max: number): Address[] {
     if (!this.peers.has(peer)) return [];
@@ -149,6 +187,7 @@ export class Replica {
   /** The peer said it does not have these: ask someone else. */
   lacks(peer: ReplicaPeer, addresses: readonly Address[]): void {
     this.pool.lacks(peer, addresses);
+    this.sweepArrivals();
     this.wakeAll();
   }
 
@@ -161,17 +200,30 @@ export class Replica {
     if (!this.pool.get(hex)) return;
     await this.store.put(address, bytes);
     const need = this.pool.settle(hex);
+    this.arrived(hex);
     if (!need) return;
     this.counter.received(bytes.length);
     for (const walk of need.waiters) {
       walk.outstanding.delete(hex);
+      walk.outstandingNodes.delete(hex);
       if (need.kind === 'node') walk.queue.push({ address, kind: 'node', again: true });
       this.run(walk);
     }
   }
 
+  private arrived(hex: string): void {
+    this.arrivals.get(hex)?.resolve();
+    this.arrivals.delete(hex);
+  }
+
+  /** Ends the waits on objects no longer wanted (their heads were refused, their fetch ended). */
+  private sweepArrivals(): void {
+    for (const hex of this.arrivals.keys()) if (!this.pool.get(hex)) this.arrived(hex);
+  }
+
   private need(walk: Walk, address: Address, kind: ObjectKind): void {
     walk.outstanding.add(toHex(address));
+    if (kind === 'node') walk.outstandingNodes.add(toHex(address));
     this.pool.add(address, kind, walk);
   }
 
@@ -181,8 +233,9 @@ export class Replica {
     this.expand(walk).then(
       () => {
         walk.running = false;
-        if (walk.queue.length > 0) this.run(walk);
-        else this.maybeComplete(walk);
+        if (walk.queue.length > 0) return this.run(walk);
+        this.maybeTellTree(walk);
+        this.maybeComplete(walk);
       },
       (e: unknown) => {
         walk.running = false;
@@ -198,6 +251,7 @@ export class Replica {
     const id = toHex(walk.head.id);
     if (this.walks.get(id) === walk) this.walks.delete(id);
     this.pool.abandon(walk, walk.outstanding);
+    this.sweepArrivals();
   }
 
   /**
@@ -246,6 +300,13 @@ export class Replica {
     const needed = batch.filter((_, i) => !held[i]);
     for (const address of needed) this.need(walk, address, 'block');
     return needed.length > 0;
+  }
+
+  private maybeTellTree(walk: Walk): void {
+    if (walk.treeTold || walk.failed || walk.outstanding.size === 0) return;
+    if (walk.outstandingNodes.size > 0) return;
+    walk.treeTold = true;
+    this.events.tree?.(walk.head);
   }
 
   private maybeComplete(walk: Walk): void {

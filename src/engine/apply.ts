@@ -10,11 +10,13 @@
  * directories (parents first), renames, directory deletions (children first), then file writes,
  * a few files at once (distinct paths, each written whole before its rename).
  *
+ * A file written ahead while its blocks arrived (`early`) is only committed: re-checked and moved.
+ *
  * A new file whose blocks and executable bit equal those of a file deleted in the same apply is
  * moved with `drive.rename` instead of being rewritten (no block read, no data copied).
  */
 import type { BlockKeys } from '../core/blocks';
-import type { Drive, DriveEntry, Expect } from '../core/drive';
+import type { Drive, DriveEntry, Expect, StagedFile } from '../core/drive';
 import type { Entry } from '../core/entry';
 import type { PeerfoldError } from '../core/errors';
 import { isPeerfoldError } from '../core/errors';
@@ -22,6 +24,7 @@ import type { Address } from '../core/objects';
 import { comparePaths } from '../core/path';
 import type { ObjectStore } from '../core/ports';
 import { diffTrees, updateTree, type Mutation, type TreeContext } from '../core/tree';
+import { eachLimited } from './each-limited';
 import { contentKey, firstMissing, plaintext, READ_AHEAD, sameContent } from './file-blocks';
 
 export interface ApplyOptions {
@@ -39,6 +42,11 @@ export interface ApplyOptions {
    * also refuses a file replaced or edited in place with its size and mtime kept.
    */
   readonly stamps?: ReadonlyMap<string, string>;
+  /**
+   * A file written ahead for this entry (early-writes.ts), if any: committed instead of written.
+   * Asked only once the entry's blocks are all stored.
+   */
+  readonly early?: (entry: Entry) => Promise<StagedFile | undefined> | undefined;
 }
 
 export interface Conflict {
@@ -91,44 +99,6 @@ export const FILES_AT_ONCE = 64;
 export const READ_AHEAD_BUDGET = 32 * 1024 * 1024;
 /** A file's share of the budget: what its read-ahead may hold (blocks are at most 256 KiB). */
 const readAheadOf = (s: Step): number => Math.min(s.after?.size ?? 0, READ_AHEAD * 256 * 1024);
-
-/**
- * Runs `f` over `items`, at most `count` at once and, past the first, only while the weights of
- * those running stay within `budget`. After a throw no new item starts; the first error is
- * thrown once the running ones have finished (nothing is left running behind).
- */
-async function eachLimited<T>(
-  items: readonly T[],
-  { count, budget, weight }: { count: number; budget: number; weight: (item: T) => number },
-  f: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let running = 0;
-  let used = 0;
-  const errors: unknown[] = [];
-  await new Promise<void>((resolve) => {
-    const start = (): void => {
-      while (next < items.length && errors.length === 0 && running < count) {
-        const item = items[next]!;
-        const w = weight(item);
-        if (running > 0 && used + w > budget) break;
-        next++;
-        running++;
-        used += w;
-        void f(item)
-          .catch((e: unknown) => void errors.push(e))
-          .finally(() => {
-            running--;
-            used -= w;
-            start();
-          });
-      }
-      if (running === 0) resolve();
-    };
-    start();
-  });
-  if (errors.length > 0) throw errors[0];
-}
 
 export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
   const { drive, ctx } = opts;
@@ -247,6 +217,11 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
     const missing = await firstMissing(opts.store, after.blocks);
     if (missing !== undefined) {
       failed.set(s.path, `missing: block ${missing} is not stored`);
+      return;
+    }
+    const staged = await opts.early?.(after);
+    if (staged && drive.commit) {
+      await attempt(s.path, async () => stamp(s.path, await drive.commit!(staged, expect)));
       return;
     }
     await attempt(s.path, async () =>

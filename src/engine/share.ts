@@ -37,6 +37,7 @@ import { Replica } from '../core/replica';
 import { Session, type MessageSink } from '../core/session';
 import { buildTree, treeKeys, type TreeContext } from '../core/tree';
 import { applyTree } from './apply';
+import { EarlyWrites } from './early-writes';
 import { claimFolder } from './marker';
 import { isUnreadableTree, loadRefused, refuseHead, treeDefect } from './refused';
 import { ChangedDirs, existingDir, outermost } from './changed-dirs';
@@ -71,6 +72,8 @@ export class ShareEngine {
   readonly warnings: PeerfoldError[] = [];
   private readonly ctx: TreeContext | undefined;
   private readonly blocks: BlockKeys | undefined;
+  /** Files written while their blocks arrive, where the drive can stage them. */
+  private readonly early: EarlyWrites | undefined;
   private root: Address | undefined;
   private floor = 0;
   /** Change tokens of the folder's files as last read (see scanner). */
@@ -89,12 +92,26 @@ export class ShareEngine {
       head: () => {
         if (this.started) void this.schedule();
       },
+      tree: (head) => {
+        if (this.started && this.root) this.early?.begin(head, this.root);
+      },
       warning: (w) => this.warnings.push(w),
     });
     if (cap.role !== 'store') {
       if (!options.drive) throw new Error(`a ${cap.role} share needs a folder`);
       this.ctx = { store: options.store, keys: treeKeys(cap.readKey) };
       this.blocks = blockKeys(cap.readKey);
+      const { drive, store } = options;
+      if (drive.stage && drive.commit) {
+        const blocks = this.blocks;
+        this.early = new EarlyWrites({
+          drive,
+          ctx: this.ctx,
+          blocks,
+          store,
+          replica: this.replica,
+        });
+      }
     }
   }
 
@@ -158,6 +175,11 @@ export class ShareEngine {
     return this.running;
   }
 
+  /** Stops writing files ahead and removes those written (call after the last sync). */
+  async close(): Promise<void> {
+    await this.early?.close();
+  }
+
   /** A session with a new peer over this share's replica, started. */
   connect(
     send: MessageSink,
@@ -181,6 +203,11 @@ export class ShareEngine {
 
   private async pass(): Promise<void> {
     this.setStatus({ state: 'syncing' });
+    // Heads known now are merged by this pass: files written ahead for them and not taken by
+    // its applies are of no further use (nor are those of heads refused meanwhile).
+    const known = new Set(this.replica.graph.all().map((h) => toHex(h.id)));
+    const settled = (h: SignedHead): boolean =>
+      known.has(toHex(h.id)) || (!this.replica.isReceiving(h.id) && !this.replica.graph.has(h.id));
     try {
       if (this.ctx) {
         // The marker may have been swapped or recreated while running: claim it again.
@@ -191,6 +218,7 @@ export class ShareEngine {
         }
       }
       await this.persistHeads();
+      this.early?.prune(settled);
       if (this.status.state === 'syncing') this.setStatus({ state: 'idle' });
     } catch (e) {
       if (isPeerfoldError(e) && e.code === 'paused') {
@@ -233,6 +261,7 @@ export class ShareEngine {
       from: local,
       to: target,
       stamps: this.stamps,
+      early: this.early && ((entry) => this.early!.take(entry)),
     });
     this.root = applied.root;
     await this.persistLocal();

@@ -42,10 +42,9 @@ export class FaultyDrive implements Drive {
     faults: Faults = {},
   ) {
     this.faults = faults;
-    const { stage, commit } = inner;
-    if (stage && commit) {
-      this.stage = (path, data, options) => stage.call(inner, path, this.slowWrite(data), options);
-      this.commit = (file, expect) => commit.call(inner, file, expect);
+    if (inner.stage && inner.commit) {
+      this.stage = (path, data, options) => inner.stage!(path, this.slowWrite(data), options);
+      this.commit = (file, expect) => inner.commit!(file, expect);
     }
   }
 

@@ -5,7 +5,7 @@ import { createShare, toRead, toStore, type Capability } from '../../src/core/ca
 import { conflictPath, isConflictPath } from '../../src/core/conflict';
 import type { Session } from '../../src/core/session';
 import { ShareEngine, type ShareStatus } from '../../src/engine/share';
-import type { DriveEntry, WriteOptions } from '../../src/core/drive';
+import type { DriveEntry, Expect, StagedFile, WriteOptions } from '../../src/core/drive';
 import { MemoryDrive } from '../../src/storage/memory-drive';
 import { MemoryStateStore } from '../../src/storage/memory-state-store';
 import { until } from '../helpers/pipe';
@@ -24,12 +24,22 @@ class RacingDrive extends MemoryDrive {
     data: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     options: WriteOptions,
   ): Promise<DriveEntry> {
+    await this.raceAt(path, options.expect);
+    return super.write(path, data, options);
+  }
+
+  /** A file written ahead is raced the same way, right before its commit. */
+  override async commit(file: StagedFile, expect?: Expect): Promise<DriveEntry> {
+    await this.raceAt(file.path, expect);
+    return super.commit(file, expect);
+  }
+
+  private async raceAt(path: string, expect: Expect | undefined): Promise<void> {
     const race = this.race;
-    if (race?.path === path && typeof options.expect === 'object') {
+    if (race?.path === path && typeof expect === 'object') {
       this.race = undefined;
       await super.write(path, [race.data], { mtime: T0 + 999, executable: false });
     }
-    return super.write(path, data, options);
   }
 }
 

@@ -81,6 +81,7 @@ export function stagingContract(name: string, make: MakeDrive): void {
     it('leaves nothing when the data fails mid-way, and a staged file never committed is temporary', async () => {
       async function* failing(): AsyncGenerator<Uint8Array> {
         yield utf8('part');
+        await Promise.resolve();
         throw new PeerfoldError('missing', 'a block is gone');
       }
       const opts = { mtime: MTIME, executable: false };
