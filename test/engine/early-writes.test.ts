@@ -4,12 +4,14 @@
  * engine closed).
  */
 import { describe, expect, it } from 'vitest';
-import { blockKeys, encryptBlock } from '../../src/core/blocks';
-import { bytesEqual, toHex, utf8 } from '../../src/core/bytes';
+import { bytesEqual, toHex } from '../../src/core/bytes';
+import type { Address } from '../../src/core/objects';
+import { lookup, treeKeys } from '../../src/core/tree';
 import { createShare, toRead, type Capability } from '../../src/core/capability';
 import type { DriveEntry, Expect, StagedFile, StageOptions } from '../../src/core/drive';
 import type { Session } from '../../src/core/session';
 import { decodeMessage } from '../../src/core/wire';
+import { STAGE_MIN_BYTES } from '../../src/engine/early-writes';
 import { ShareEngine } from '../../src/engine/share';
 import type { MemoryDrive } from '../../src/storage/memory-drive';
 import { MemoryStateStore } from '../../src/storage/memory-state-store';
@@ -43,21 +45,23 @@ class StagingDrive extends CountingDrive {
 interface Peer {
   engine: ShareEngine;
   drive: StagingDrive;
+  store: MemoryObjectStore;
 }
 
 async function peer(cap: Capability, device: string): Promise<Peer> {
   const drive = new StagingDrive({ now: () => T0 });
   await drive.createMarker();
+  const store = new MemoryObjectStore();
   const engine = new ShareEngine({
     capability: cap,
     drive,
-    store: new MemoryObjectStore(),
+    store,
     state: new MemoryStateStore(),
     device,
     now: () => T0,
   });
   drive.headsKnown = () => engine.replica.graph.all().length;
-  return { engine, drive };
+  return { engine, drive, store };
 }
 
 /** The engines' sessions over an asynchronous pipe that drops what `drop` picks; cuts it. */
@@ -71,9 +75,16 @@ function link(x: Peer, y: Peer, drop = (_: Uint8Array): boolean => false): () =>
   };
 }
 
-/** Whether `message` carries the block of `plain` (a file small enough to be one block). */
-const carries = (cap: { readonly readKey: Uint8Array }, plain: Uint8Array) => {
-  const hex = toHex(encryptBlock(blockKeys(cap.readKey), plain).address);
+/** The address of the last block of `path` in the sender's index. */
+async function lastBlock(p: Peer, cap: { readonly readKey: Uint8Array }, path: string) {
+  const ctx = { store: p.store, keys: treeKeys(cap.readKey) };
+  const entry = await lookup(ctx, p.engine.localRoot!, path);
+  return entry!.blocks.at(-1)!.address;
+}
+
+/** Whether a message carries the block at `address`. */
+const carries = (address: Address) => {
+  const hex = toHex(address);
   return (message: Uint8Array): boolean => {
     const m = decodeMessage(message);
     return m.type === 'data' && toHex(m.address) === hex;
@@ -86,12 +97,12 @@ async function read(drive: MemoryDrive, path: string): Promise<Uint8Array> {
 }
 
 describe('early writes', () => {
-  it('stages received files before their head is accepted; the apply only commits them', async () => {
+  it('stages big received files before their head is accepted; the apply only commits them', async () => {
     const cap = createShare();
     const a = await peer(cap, 'aaaaaaaaaaaaaaaa');
-    const big = bytesFor('early-big', 3 * 1024 * 1024); // several blocks
+    const big = bytesFor('early-big', STAGE_MIN_BYTES + 1);
     await put(a.drive, 'dir/big.bin', big, T0 + 1);
-    await put(a.drive, 'small.txt', utf8('small'), T0 + 2);
+    await put(a.drive, 'small.bin', bytesFor('early-small', STAGE_MIN_BYTES - 1), T0 + 2);
     await a.engine.start();
     const r = await peer(toRead(cap), 'bbbbbbbbbbbbbbbb');
     await r.engine.start();
@@ -102,30 +113,30 @@ describe('early writes', () => {
     await r.engine.sync();
 
     expect(bytesEqual(await read(r.drive, 'dir/big.bin'), big)).toBe(true);
-    expect(await read(r.drive, 'small.txt')).toEqual(utf8('small'));
-    expect(r.drive.staged.map((s) => s.path).sort()).toEqual(['dir/big.bin', 'small.txt']);
-    expect(r.drive.staged.every((s) => s.headsKnown === 0)).toBe(true); // while receiving
-    expect(r.drive.committed.sort()).toEqual(['dir/big.bin', 'small.txt']);
-    expect(r.drive.writes).toBe(0); // nothing written twice
+    expect((await r.drive.stat('small.bin'))?.size).toBe(STAGE_MIN_BYTES - 1);
+    expect(r.drive.staged).toEqual([{ path: 'dir/big.bin', headsKnown: 0 }]); // while receiving
+    expect(r.drive.committed).toEqual(['dir/big.bin']);
+    expect(r.drive.writes).toBe(1); // small.bin, by the apply; nothing written twice
     expect(await r.drive.cleanupTemp()).toBe(0); // nothing left behind
   });
 
   it('discards a staged file the merge does not use once a pass has merged its head', async () => {
     const cap = createShare();
     const a = await peer(cap, 'aaaaaaaaaaaaaaaa');
-    await put(a.drive, 'x.txt', utf8('older, from a'), T0 + 1);
+    await put(a.drive, 'x.bin', bytesFor('older, from a', STAGE_MIN_BYTES), T0 + 1);
     await a.engine.start();
     const r = await peer(cap, 'bbbbbbbbbbbbbbbb');
-    await put(r.drive, 'x.txt', utf8('newer, from r'), T0 + 5);
+    const mine = bytesFor('newer, from r', STAGE_MIN_BYTES);
+    await put(r.drive, 'x.bin', mine, T0 + 5);
     await r.engine.start();
     link(a, r);
-    // Concurrent versions: the newer keeps x.txt, A's lands beside it as a conflict copy.
+    // Concurrent versions: the newer keeps x.bin, A's lands beside it as a conflict copy.
     await until(() => r.engine.replica.graph.has(a.engine.replica.graph.all()[0]!.id));
     await until(() => r.engine.status.state === 'idle');
     await r.engine.sync();
-    expect(r.drive.staged.map((s) => s.path)).toEqual(['x.txt']);
+    expect(r.drive.staged.map((s) => s.path)).toEqual(['x.bin']);
     expect(r.drive.committed).toEqual([]);
-    expect(await read(r.drive, 'x.txt')).toEqual(utf8('newer, from r'));
+    expect(bytesEqual(await read(r.drive, 'x.bin'), mine)).toBe(true);
     expect((await listAll(r.drive)).length).toBe(2);
     expect(await r.drive.cleanupTemp()).toBe(0);
   });
@@ -133,17 +144,16 @@ describe('early writes', () => {
   it('removes what it staged, written or waiting, when the engine closes mid-transfer', async () => {
     const cap = createShare();
     const a = await peer(cap, 'aaaaaaaaaaaaaaaa');
-    const held = utf8('never arrives');
-    await put(a.drive, 'arrives.txt', utf8('arrives'), T0 + 1);
-    await put(a.drive, 'held.txt', held, T0 + 2);
+    await put(a.drive, 'arrives.bin', bytesFor('arrives', STAGE_MIN_BYTES), T0 + 1);
+    await put(a.drive, 'held.bin', bytesFor('held', STAGE_MIN_BYTES), T0 + 2);
     await a.engine.start();
     const r = await peer(toRead(cap), 'bbbbbbbbbbbbbbbb');
     await r.engine.start();
-    const cut = link(a, r, carries(cap, held));
+    const cut = link(a, r, carries(await lastBlock(a, cap, 'held.bin')));
     await until(() => r.drive.staged.length === 2 && r.engine.replica.pending === 1);
     expect(r.engine.replica.graph.all()).toEqual([]);
-    cut(); // held.txt's stage still waits: another peer may have its block
-    await r.engine.close(); // ends that wait (its temporary file goes) and removes arrives.txt's
+    cut(); // held.bin's stage still waits: another peer may have its last block
+    await r.engine.close(); // ends that wait (its temporary file goes) and removes arrives.bin's
     expect(await r.drive.cleanupTemp()).toBe(0);
     expect(r.drive.committed).toEqual([]);
     expect([...(await listAll(r.drive))]).toEqual([]);
