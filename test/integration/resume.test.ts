@@ -1,6 +1,7 @@
 /**
  * kill -9 in the middle of a large transfer, with real `peerfold share` processes: the receiver
- * killed while fetching and again while writing the file, the sender killed while serving. A
+ * killed while fetching and again while writing a file (a big one is written while its blocks
+ * arrive), the sender killed while serving. A
  * restarted peer resumes without fetching a verified object twice (the bytes it receives after
  * the restart are at most those of the objects it lacked), and no file ever appears in the
  * destination folder half-written (polled every 20 ms throughout).
@@ -111,7 +112,8 @@ describe('kill -9 mid-transfer', () => {
     expect(received1 + received2).toBeLessThanOrEqual(afterSecond + 16 * 1024 * 1024);
 
     // A second big file; run 2 is killed as soon as it is being written (a temporary file in
-    // the folder): every object is stored by then, so run 3 fetches nothing.
+    // the folder). A big file is written while its blocks arrive (early writes), so run 3
+    // fetches what run 2 had not stored, and nothing it had.
     const temps = poller.tempSightings;
     await addFiles(src, { 'big2.bin': BIG2 });
     await until(() => poller!.tempSightings > temps, 'big2.bin being written');
@@ -126,8 +128,9 @@ describe('kill -9 mid-transfer', () => {
     await poller.stop();
 
     report({ atFirstKill, received1, received2, afterSecond, atSecondKill, received3, atEnd });
-    expect(received3).toBe(0);
-    expect(atEnd - atSecondKill).toBeLessThan(64 * 1024); // at most index nodes of its own
+    expect(atSecondKill).toBeGreaterThan(afterSecond); // run 2 had stored some of big2.bin
+    expect(received3).toBeLessThanOrEqual(atEnd - atSecondKill);
+    expect(received1 + received2 + received3).toBeLessThanOrEqual(atEnd + 16 * 1024 * 1024);
     expect(poller.torn).toEqual([]);
     expect(poller.tempSightings).toBeGreaterThan(temps); // a write was observed in progress
     expect(poller.polls).toBeGreaterThan(100);
