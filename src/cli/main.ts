@@ -4,8 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { useAead } from '../core/crypto';
+import { sodiumBlake2b, useAead, useBlake2b } from '../core/crypto';
 import { hasNodeAead, nodeAead } from './node-aead';
+import { nodeBlake2b } from './node-blake2b';
 import { wantsHelp } from './args';
 import { describeFailure, echo, usageError } from './errors';
 import { HELP, TOP_HELP } from './help';
@@ -67,6 +68,7 @@ function print(ctx: CommandContext, text: string): number {
 /** The process entry (bin/peerfold.js). */
 export async function runCli(): Promise<void> {
   if (hasNodeAead()) useAead(nodeAead); // OpenSSL's: libsodium's bytes, about 4x faster
+  useBlake2b(nodeBlake2b(sodiumBlake2b)); // native libsodium's where it loads: about 2x faster
   const code = await main(process.argv.slice(2), { env: process.env, stdout: process.stdout });
   process.exitCode = code;
   // Anything left holding the event loop (a socket closing slowly) must not keep us alive.

@@ -1,7 +1,8 @@
 /**
- * The one crypto module (DESIGN.md section 10), with two helpers: hchacha20.ts, and the Node
- * entry's OpenSSL cipher (cli/node-aead.ts, put in place with `useAead`: node:crypto may not be
- * imported here, and it computes the same bytes). Every hash, MAC and signature names its own
+ * The one crypto module (DESIGN.md section 10), with helpers: hchacha20.ts, and the Node entry's
+ * OpenSSL cipher and native BLAKE2b (cli/node-aead.ts and cli/node-blake2b.ts, put in place with
+ * `useAead` and `useBlake2b`: Node's modules may not be imported here, and they compute the
+ * same bytes). Every hash, MAC and signature names its own
  * context, prefixed to the input as one length byte and the ASCII name, so no value computed
  * for one purpose can be replayed as another.
  */
@@ -37,6 +38,34 @@ function contextPrefix(context: string): Uint8Array {
   return p;
 }
 
+/**
+ * BLAKE2b (libsodium's crypto_generichash) of the concatenation of `parts`, `outLength` bytes
+ * long, keyed when `key` is given.
+ */
+export type Blake2b = (
+  outLength: number,
+  parts: readonly Uint8Array[],
+  key: Uint8Array | undefined,
+) => Uint8Array;
+
+/** libsodium's WebAssembly BLAKE2b: outputs of 1 to 64 bytes, keys of up to 64. */
+export const sodiumBlake2b: Blake2b = (outLength, parts, key) => {
+  const s = lib();
+  const state = s.crypto_generichash_init(key ?? null, outLength);
+  for (const p of parts) s.crypto_generichash_update(state, p);
+  return s.crypto_generichash_final(state, outLength);
+};
+
+let blake2b: Blake2b = sodiumBlake2b;
+
+/**
+ * Puts a platform's own BLAKE2b in libsodium's WebAssembly's place (the Node entry uses native
+ * libsodium, about 2x faster: a receiver hashes every block it is sent); undefined restores it.
+ */
+export function useBlake2b(impl: Blake2b | undefined): void {
+  blake2b = impl ?? sodiumBlake2b;
+}
+
 /** BLAKE2b of `parts` under a context; with `key` it is a MAC (keyed BLAKE2b). */
 export function hash(
   context: string,
@@ -44,11 +73,8 @@ export function hash(
   parts: readonly Uint8Array[],
   key?: Uint8Array,
 ): Uint8Array {
-  const s = lib();
-  const state = s.crypto_generichash_init(key ?? null, outLength);
-  s.crypto_generichash_update(state, contextPrefix(context));
-  for (const p of parts) s.crypto_generichash_update(state, p);
-  return s.crypto_generichash_final(state, outLength);
+  lib(); // the same error before initCrypto, whichever BLAKE2b is in place
+  return blake2b(outLength, [contextPrefix(context), ...parts], key);
 }
 
 /** A 32-byte key derived one-way from `parent` for one purpose. */
