@@ -64,14 +64,28 @@ async function peer(cap: Capability, device: string): Promise<Peer> {
   return { engine, drive, store };
 }
 
-/** The engines' sessions over an asynchronous pipe that drops what `drop` picks; cuts it. */
-function link(x: Peer, y: Peer, drop = (_: Uint8Array): boolean => false): () => void {
+/**
+ * The engines' sessions over an asynchronous pipe; messages from `x` that `hold` picks wait
+ * until `release()` (never, if it is not called).
+ */
+function link(x: Peer, y: Peer, hold = (_: Uint8Array): boolean => false) {
   const ends: { x?: Session; y?: Session } = {};
-  ends.x = x.engine.connect((m) => setImmediate(() => drop(m) || ends.y?.receive(m)));
+  const held: Uint8Array[] = [];
+  let holding = true;
+  const deliver = (m: Uint8Array): void => void ends.y?.receive(m);
+  ends.x = x.engine.connect((m) =>
+    setImmediate(() => (holding && hold(m) ? held.push(m) : deliver(m))),
+  );
   ends.y = y.engine.connect((m) => setImmediate(() => ends.x?.receive(m)));
-  return () => {
-    ends.x?.close('test');
-    ends.y?.close('test');
+  return {
+    release: (): void => {
+      holding = false;
+      held.splice(0).forEach(deliver);
+    },
+    cut: (): void => {
+      ends.x?.close('test');
+      ends.y?.close('test');
+    },
   };
 }
 
@@ -106,7 +120,10 @@ describe('early writes', () => {
     await a.engine.start();
     const r = await peer(toRead(cap), 'bbbbbbbbbbbbbbbb');
     await r.engine.start();
-    link(a, r);
+    // big.bin's last block waits until its stage has begun, however fast the rest comes.
+    const { release } = link(a, r, carries(await lastBlock(a, cap, 'dir/big.bin')));
+    await until(() => r.drive.staged.length === 1);
+    release();
     await until(
       () => r.engine.replica.graph.all().length === 1 && r.engine.status.state === 'idle',
     );
@@ -129,7 +146,9 @@ describe('early writes', () => {
     const mine = bytesFor('newer, from r', STAGE_MIN_BYTES);
     await put(r.drive, 'x.bin', mine, T0 + 5);
     await r.engine.start();
-    link(a, r);
+    const { release } = link(a, r, carries(await lastBlock(a, cap, 'x.bin')));
+    await until(() => r.drive.staged.length === 1);
+    release();
     // Concurrent versions: the newer keeps x.bin, A's lands beside it as a conflict copy.
     await until(() => r.engine.replica.graph.has(a.engine.replica.graph.all()[0]!.id));
     await until(() => r.engine.status.state === 'idle');
@@ -149,7 +168,7 @@ describe('early writes', () => {
     await a.engine.start();
     const r = await peer(toRead(cap), 'bbbbbbbbbbbbbbbb');
     await r.engine.start();
-    const cut = link(a, r, carries(await lastBlock(a, cap, 'held.bin')));
+    const { cut } = link(a, r, carries(await lastBlock(a, cap, 'held.bin')));
     await until(() => r.drive.staged.length === 2 && r.engine.replica.pending === 1);
     expect(r.engine.replica.graph.all()).toEqual([]);
     cut(); // held.bin's stage still waits: another peer may have its last block
