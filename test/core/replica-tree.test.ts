@@ -50,20 +50,26 @@ function serve(
   }
 }
 
+/** A sink sent a head and its index nodes only (until `tree` is told), by a scripted remote. */
+async function indexOnly() {
+  const cap = createShare();
+  const source = new MemoryObjectStore();
+  const { head, root } = await writeVersion(cap, source, sampleFiles('a'));
+  const { nodes, blocks } = objectsBelow(source, root);
+  const sink = sinkFor(cap);
+  const remote = await remoteFor(sink.peer);
+  await remote.announce(head);
+  const served = new Set<string>();
+  await until(() => {
+    serve(remote, source, served, (hex) => nodes.has(hex));
+    return sink.events.length > 0;
+  });
+  return { head, blocks, sink, remote, source, served };
+}
+
 describe('replica: a head whose tree is stored before its blocks', () => {
   it('tells `tree` once all its nodes are stored, then `head` once its blocks are', async () => {
-    const cap = createShare();
-    const source = new MemoryObjectStore();
-    const { head, root } = await writeVersion(cap, source, sampleFiles('a'));
-    const { nodes, blocks } = objectsBelow(source, root);
-    const sink = sinkFor(cap);
-    const remote = await remoteFor(sink.peer);
-    await remote.announce(head);
-    const served = new Set<string>();
-    await until(() => {
-      serve(remote, source, served, (hex) => nodes.has(hex)); // the index only
-      return sink.events.length > 0;
-    });
+    const { head, blocks, sink, remote, source, served } = await indexOnly();
     expect(sink.events).toEqual(['tree 1']);
     expect(blocks.every((b) => sink.replica.isWanted(b))).toBe(true);
     expect(sink.replica.isReceiving(head.id)).toBe(true);
@@ -96,18 +102,8 @@ describe('replica: a head whose tree is stored before its blocks', () => {
   });
 
   it('ends a wait on a block of a refused head once its fetch ends: nobody asks for it again', async () => {
-    const cap = createShare();
-    const source = new MemoryObjectStore();
-    const { head, root } = await writeVersion(cap, source, sampleFiles('a'));
-    const { nodes, blocks } = objectsBelow(source, root);
-    const sink = sinkFor(cap);
-    const remote = await remoteFor(sink.peer);
-    await remote.announce(head);
-    const served = new Set<string>();
-    await until(() => {
-      serve(remote, source, served, (hex) => nodes.has(hex));
-      return sink.events.length > 0;
-    });
+    const { head, blocks, sink, remote } = await indexOnly();
+    expect(sink.events).toEqual(['tree 1']);
     const arrival = sink.replica.stored(blocks[0]!);
     sink.replica.refuse(head.id);
     expect(sink.replica.isWanted(blocks[0]!)).toBe(true); // still asked of the remote
