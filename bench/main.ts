@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/main.ts [--quick] [--only a,b] [--scale F] [--profile] [--no-doc]
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -111,7 +111,8 @@ async function main(): Promise<number> {
     // Formatted as the repository's prettier check wants it (tables aligned).
     const doc = join(root, 'docs', 'PERFORMANCE.md');
     const options = { ...(await resolveConfig(doc)), filepath: doc };
-    await writeFile(doc, await format(performanceDoc(results), options));
+    const previous = await readFile(doc, 'utf8').catch(() => '');
+    await writeFile(doc, await format(performanceDoc(results, previous), options));
     log('wrote docs/PERFORMANCE.md');
   }
   return results.failures.length ? 1 : 0;

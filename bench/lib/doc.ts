@@ -1,6 +1,7 @@
 /**
  * docs/PERFORMANCE.md, rewritten by every full `npm run bench`: how the figures are made, then
- * the latest full run (its date, machine, Node version and commit) as the harness printed it.
+ * the latest full run (its date, machine, Node version and commit) as the harness printed it,
+ * then the previous run and the notes written below it, kept as they were.
  */
 import { markdown, type Results } from './report';
 
@@ -10,7 +11,9 @@ const METHOD = `# Performance
 over the same loopback endpoints**, and prints the ratio: on a shared machine the noise hits
 both figures alike. DESIGN.md section 9 sets the targets. \`npm run bench -- --quick\` (smaller
 sizes, no 1 GiB case, under 3 minutes) is for a quick check; only a full run rewrites this
-file. Every run also writes \`bench/results/<date>.json\` and \`.md\` (not committed).
+file: its table becomes the latest, and the run before it, with the notes written below that,
+moves down unchanged. Every run also writes \`bench/results/<date>.json\` and \`.md\` (not
+committed).
 
 Options: \`--only CASE,...\` (throughput, throughput-webrtc, throughput-chromium,
 throughput-chromium-node, delta, scale, first-peer, memory, memory-chromium), \`--files N\` (the
@@ -80,6 +83,18 @@ root is recorded only once the folder holds it); every tree is then compared fil
 ## Latest full run
 `;
 
-export function performanceDoc(results: Results): string {
-  return `${METHOD}\n${markdown(results)}`;
+const LATEST = '\n## Latest full run\n';
+
+/** The doc for `results`; `previous` is the doc it replaces ('' for none). */
+export function performanceDoc(results: Results, previous = ''): string {
+  return `${METHOD}\n${markdown(results)}${history(previous)}`;
+}
+
+/** The previous doc's latest run, retitled with its commit, and everything after it. */
+function history(previous: string): string {
+  const at = previous.indexOf(LATEST);
+  if (at < 0) return '';
+  const rest = previous.slice(at + LATEST.length);
+  const commit = /^- Node \S+, commit (\S+)$/m.exec(rest)?.[1];
+  return `\n## The full run at ${commit ?? 'an earlier commit'}\n${rest}`;
 }
