@@ -141,7 +141,7 @@ export class MemoryDrive implements Drive {
     return toEntry(path, this.get(path)!.node);
   }
 
-  /** The temporary file goes beside the path if its directory exists, else in the root. */
+  /** The temporary file goes in the root, as the Node drive's. */
   async stage(
     path: string,
     data: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
@@ -149,8 +149,7 @@ export class MemoryDrive implements Drive {
   ): Promise<StagedFile> {
     validatePath(path);
     await this.ensureOk();
-    const parent = parentPath(path);
-    const tmp = this.tempIn(this.get(parent)?.node.kind === 'dir' ? parent : '');
+    const tmp = this.tempIn('');
     const drop = (): void => void this.nodes.delete(this.key(tmp));
     try {
       await this.fill(tmp, data, options);

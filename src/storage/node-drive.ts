@@ -1,7 +1,8 @@
 /**
  * The Node fs drive (the Drive port, core/drive.ts). Writes go to a temporary file beside the
- * target, are fsynced with their mtime and mode set, then renamed into place (a staged file:
- * beside it if its directory exists, else in the root, until its commit). Paths that cross
+ * target, are fsynced with their mtime and mode set, then renamed into place (a staged file
+ * waits in the root until its commit: in no directory of the user's, whose removal or rename
+ * it would get in the way of). Paths that cross
  * a symlink are refused: each operation compares the parent's realpath with the path it should
  * be, so nothing is read or written outside the root, even through a link a user made.
  */
@@ -162,7 +163,7 @@ export class NodeDrive extends NodeTree implements Drive {
     return this.entryAfter(path);
   }
 
-  /** The temporary file goes beside the path if its directory exists, else in the root. */
+  /** The temporary file goes in the root (a commit across file systems fails: `io`). */
   async stage(
     path: string,
     data: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
@@ -170,13 +171,8 @@ export class NodeDrive extends NodeTree implements Drive {
   ): Promise<StagedFile> {
     validatePath(path);
     await this.ensureOk();
-    const parent = parentPath(path);
-    const [, before, dir] = await Promise.all([
-      this.checkDir(parent),
-      this.lstatRaw(path),
-      this.lstatRaw(parent),
-    ]);
-    const tmp = join(dir?.isDirectory() ? this.abs(parent) : this.root, tempName());
+    const [, before] = await Promise.all([this.checkDir(parentPath(path)), this.lstatRaw(path)]);
+    const tmp = join(this.root, tempName());
     try {
       await writeTemp(tmp, data, options, before?.isFile() ? before : undefined);
     } catch (e) {
@@ -193,8 +189,9 @@ export class NodeDrive extends NodeTree implements Drive {
     const { path, tmp } = file;
     try {
       await this.ensureOk();
-      await this.recheck(path, expect, 'write');
+      // The re-check right before the rename, as in write.
       await this.ensureDirs(parentPath(path));
+      await this.recheck(path, expect, 'write');
       await fsRename(tmp, this.abs(path));
     } catch (e) {
       if (isNotFound(e) && !(await lstat(tmp).catch(() => undefined))) {

@@ -57,6 +57,22 @@ export function stagingContract(name: string, make: MakeDrive): void {
       expect(await d.cleanupTemp()).toBe(0);
     });
 
+    it("keeps a staged file out of the user's directories: they can be removed or renamed meanwhile", async () => {
+      await d.mkdir('gone');
+      const first = await stageText(d, 'gone/f.txt', 'one');
+      await d.remove('gone', 'dir'); // empty as the user sees it, and so to the drive
+      expect(await paths(d)).toEqual([]);
+      await d.commit(first, 'absent');
+      expect(await text(d, 'gone/f.txt')).toBe('one');
+      await d.mkdir('old');
+      const second = await stageText(d, 'old/g.txt', 'two');
+      await d.rename('old', 'new', 'dir');
+      expect(await paths(d)).toEqual(['gone', 'gone/f.txt', 'new']); // nothing carried along
+      await d.commit(second, 'absent');
+      expect(await text(d, 'old/g.txt')).toBe('two');
+      expect(await d.cleanupTemp()).toBe(0);
+    });
+
     it('refuses a commit over a file edited since it was seen, leaving the edit and no temporary file', async () => {
       const seen = await put(d, 'f.txt', 'old');
       const file = await stageText(d, 'f.txt', 'remote');
