@@ -87,6 +87,24 @@ function expectOf(e: Entry | undefined, stamps?: ReadonlyMap<string, string>): E
 }
 
 /**
+ * Puts a staged file in place: its entry, or undefined where the plain write is to be tried
+ * instead (the staged file is gone, or the rename failed, as across file systems); a pause, a
+ * changed target or a full disk is thrown as the write would throw it.
+ */
+async function commitStaged(
+  drive: Drive,
+  staged: StagedFile,
+  expect: Expect,
+): Promise<DriveEntry | undefined> {
+  if (!drive.commit) return undefined;
+  try {
+    return await drive.commit(staged, expect);
+  } catch (err) {
+    if (isPeerfoldError(err) && (err.code === 'missing' || err.code === 'io')) return undefined;
+    throw err;
+  }
+}
+/**
  * Files written at once: each is written whole and fsynced before its rename, and a file's
  * create, fsync and rename cost about 1 ms of the disk's time here whatever its size, so many
  * small files need many in flight (2000 files of 128 KiB: 3.5-4.5 s at 4, 2-3 s at 16; applying
@@ -220,24 +238,18 @@ export async function applyTree(opts: ApplyOptions): Promise<ApplyResult> {
       return;
     }
     const staged = await opts.early?.(after);
-    if (staged && drive.commit) {
-      await attempt(s.path, async () => stamp(s.path, await drive.commit!(staged, expect)));
-      return;
+    try {
+      await attempt(s.path, async () => {
+        const committed = staged && (await commitStaged(drive, staged, expect));
+        if (committed) return stamp(s.path, committed);
+        const data = plaintext(opts.blocks, (address) => opts.store.get(address), after);
+        const options = { mtime: after.mtime, executable: after.executable, expect };
+        stamp(s.path, await drive.write(s.path, data, options));
+      });
+    } finally {
+      // Not committed (a pause stopped the apply first, or it failed): removed, not left behind.
+      await staged?.discard();
     }
-    await attempt(s.path, async () =>
-      stamp(
-        s.path,
-        await drive.write(
-          s.path,
-          plaintext(opts.blocks, (address) => opts.store.get(address), after),
-          {
-            mtime: after.mtime,
-            executable: after.executable,
-            expect,
-          },
-        ),
-      ),
-    );
   });
 
   // The new index: `to`, with the `from` entry back wherever the folder was not changed.

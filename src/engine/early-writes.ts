@@ -58,12 +58,10 @@ export class EarlyWrites {
   private readonly files = new Map<string, Early>();
   private readonly running = new Set<Promise<void>>();
   private closed = false;
-  /** Resolves on close, ending every wait for a block at once. */
-  private readonly closing: Promise<void>;
-  private endWaits!: () => void;
+  /** Ends the waits for a block under way; close calls them all. */
+  private readonly wakers = new Set<() => void>();
 
   constructor(private readonly o: EarlyWritesOptions) {
-    this.closing = new Promise((resolve) => (this.endWaits = resolve));
     if (!o.drive.stage || !o.drive.commit) throw new Error('early writes need a drive that stages');
   }
 
@@ -101,7 +99,7 @@ export class EarlyWrites {
   /** Stops staging and discards every staged file not taken. */
   async close(): Promise<void> {
     this.closed = true;
-    this.endWaits();
+    for (const wake of this.wakers) wake();
     await Promise.all(this.running);
     const left = [...this.files.values()];
     this.files.clear();
@@ -148,7 +146,21 @@ export class EarlyWrites {
       const arrival = wanted ? replica.stored(address) : undefined;
       const bytes = await store.get(address);
       if (bytes || !arrival || this.closed) return bytes;
-      await within(Promise.race([arrival, this.closing]), RECHECK_MS);
+      await this.wait(arrival);
+    }
+  }
+
+  /** Waits for `arrival`, RECHECK_MS at most, or until close. */
+  private async wait(arrival: Promise<void>): Promise<void> {
+    // A waker per wait, dropped after it: one promise that close resolves would keep a
+    // reaction for every wait of the engine's life.
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    this.wakers.add(wake);
+    try {
+      await within(Promise.race([arrival, woken]), RECHECK_MS);
+    } finally {
+      this.wakers.delete(wake);
     }
   }
 }

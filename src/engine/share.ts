@@ -218,7 +218,6 @@ export class ShareEngine {
         }
       }
       await this.persistHeads();
-      this.early?.prune(settled);
       if (this.status.state === 'syncing') this.setStatus({ state: 'idle' });
     } catch (e) {
       if (isPeerfoldError(e) && e.code === 'paused') {
@@ -226,6 +225,9 @@ export class ShareEngine {
       } else {
         this.setStatus({ state: 'error', reason: e instanceof Error ? e.message : String(e) });
       }
+    } finally {
+      // Also after a pass that failed: the next writes its files from the store.
+      this.early?.prune(settled);
     }
   }
 
