@@ -20,19 +20,25 @@ import { MemoryObjectStore } from '../helpers/memory-store';
 import { until } from '../helpers/pipe';
 import { CountingDrive, put, T0 } from './fixture';
 
-/** Records what was staged (and how many heads the receiver had then) and committed. */
+/**
+ * Records what was staged (and how many heads the receiver had then), which stages wrote their
+ * whole file, and what was committed.
+ */
 class StagingDrive extends CountingDrive {
   staged: { path: string; headsKnown: number }[] = [];
+  written: string[] = [];
   committed: string[] = [];
   headsKnown = (): number => 0;
 
-  override stage(
+  override async stage(
     path: string,
     data: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     options: StageOptions,
   ): Promise<StagedFile> {
     this.staged.push({ path, headsKnown: this.headsKnown() });
-    return super.stage(path, data, options);
+    const file = await super.stage(path, data, options);
+    this.written.push(path);
+    return file;
   }
 
   override async commit(file: StagedFile, expect?: Expect): Promise<DriveEntry> {
@@ -154,6 +160,7 @@ describe('early writes', () => {
     await until(() => r.engine.status.state === 'idle');
     await r.engine.sync();
     expect(r.drive.staged.map((s) => s.path)).toEqual(['x.bin']);
+    expect(r.drive.written).toEqual(['x.bin']); // a whole staged file, not a stage that failed
     expect(r.drive.committed).toEqual([]);
     expect(bytesEqual(await read(r.drive, 'x.bin'), mine)).toBe(true);
     expect((await listAll(r.drive)).length).toBe(2);
@@ -169,7 +176,9 @@ describe('early writes', () => {
     const r = await peer(toRead(cap), 'bbbbbbbbbbbbbbbb');
     await r.engine.start();
     const { cut } = link(a, r, carries(await lastBlock(a, cap, 'held.bin')));
-    await until(() => r.drive.staged.length === 2 && r.engine.replica.pending === 1);
+    await until(() => r.drive.written.length === 1 && r.engine.replica.pending === 1);
+    expect(r.drive.staged.map((s) => s.path).sort()).toEqual(['arrives.bin', 'held.bin']);
+    expect(r.drive.written).toEqual(['arrives.bin']);
     expect(r.engine.replica.graph.all()).toEqual([]);
     cut(); // held.bin's stage still waits: another peer may have its last block
     await r.engine.close(); // ends that wait (its temporary file goes) and removes arrives.bin's
