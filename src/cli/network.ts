@@ -175,6 +175,7 @@ async function startDiscovery(
         ...(bridge && {
           wrtc: options.wrtc,
           onWebRtcPeer: bridge.onWebRtcPeer,
+          wantWebRtcPeers: () => swarm.hasFreeSlot(),
           rtcConfig: options.rtcConfig,
         }),
       }),

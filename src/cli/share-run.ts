@@ -208,7 +208,7 @@ async function openEngine(
  * which bittorrent-tracker uses, reaches node-datachannel through webrtc-polyfill; the
  * implementation given here also switches the WebSocket trackers on.)
  */
-async function webRtcImplementation(trackers: readonly string[]): Promise<unknown> {
+export async function webRtcImplementation(trackers: readonly string[]): Promise<unknown> {
   if (!trackers.some((t) => /^wss?:/i.test(t))) return undefined;
   sendEndOfCandidates((await import('webrtc-polyfill')).RTCPeerConnection);
   return (await import('node-datachannel/polyfill')).default;

@@ -1,7 +1,8 @@
 /**
  * Tracker discovery (bittorrent-tracker's Client): announce the share's discovery key with our
  * port to HTTP(S), UDP and, when a WebRTC implementation is given, WebSocket trackers, again on
- * each tracker's interval, and report the peers they return. A bad URL fails at start; after
+ * each tracker's interval (and to a WebSocket tracker soon after one of its peers closes), and
+ * report the peers they return. A bad URL fails at start; after
  * that a tracker's trouble is a warning. With only WebSocket trackers the port may be 0 (a peer
  * that accepts WebRTC only: those trackers never hand out addresses).
  */
@@ -32,9 +33,20 @@ export interface TrackerDiscoveryOptions extends DiscoveryOptions {
   readonly rtcConfig?: unknown;
   /** A tracker may not make us announce more often than this; 60 s by default. */
   readonly minIntervalMs?: number;
+  /** Whether more WebRTC peers are welcome now (e.g. a free slot); yes when not given. */
+  readonly wantWebRtcPeers?: () => boolean;
+  /** How soon to announce again after a WebRTC peer closes; 5 s by default. */
+  readonly reannounceAfterLossMs?: number;
 }
 
 const DEFAULT_MIN_INTERVAL_MS = 60_000;
+/**
+ * After a WebRTC peer from a WebSocket tracker closes, that tracker is told again this soon (an
+ * announce carries fresh offers), not at its interval of minutes: a peer still online meets us
+ * again, and a setup that failed is tried again (node-datachannel now and then fails to set up
+ * an offer on a busy machine). At most once per this long per tracker, as the page does.
+ */
+const REANNOUNCE_AFTER_LOSS_MS = 5_000;
 /**
  * Announced as bytes left to download. Any non-zero value makes us a leecher: a tracker
  * introduces seeders (left = 0, or unknown to the stock server) to leechers only, and Peerfold
@@ -102,6 +114,15 @@ function start(options: TrackerDiscoveryOptions): Discovery {
   let closed = false;
 
   const clients: Client[] = [];
+  const reannounces = new Map<Client, ReturnType<typeof setTimeout>>();
+  const reannounceSoon = (client: Client): void => {
+    if (closed || reannounces.has(client)) return;
+    const timer = setTimeout(() => {
+      reannounces.delete(client);
+      if (!closed && (options.wantWebRtcPeers?.() ?? true)) client.update();
+    }, options.reannounceAfterLossMs ?? REANNOUNCE_AFTER_LOSS_MS);
+    reannounces.set(client, timer);
+  };
   for (const tracker of trackers) {
     if (tracker.webSocket && options.wrtc === undefined) {
       warn(`tracker ${tracker.label}: skipped, WebSocket trackers need WebRTC`);
@@ -128,8 +149,10 @@ function start(options: TrackerDiscoveryOptions): Discovery {
     client.on('error', onTrouble);
     client.on('peer', (peer) => {
       if (typeof peer !== 'string') {
-        if (!closed && options.onWebRtcPeer) options.onWebRtcPeer(peer);
-        else peer.destroy();
+        if (!closed && options.onWebRtcPeer) {
+          peer.once('close', () => reannounceSoon(client));
+          options.onWebRtcPeer(peer);
+        } else peer.destroy();
         return;
       }
       const candidate = parseHostPort(peer);
@@ -147,6 +170,8 @@ function start(options: TrackerDiscoveryOptions): Discovery {
     close: () => {
       if (!closing) {
         closed = true;
+        for (const timer of reannounces.values()) clearTimeout(timer);
+        reannounces.clear();
         const stopped = clients.map(
           (client) =>
             new Promise<void>((resolve) => {
