@@ -1,8 +1,8 @@
 /**
  * Tracker discovery (bittorrent-tracker's Client): announce the share's discovery key with our
  * port to HTTP(S), UDP and, when a WebRTC implementation is given, WebSocket trackers, again on
- * each tracker's interval (and to a WebSocket tracker soon after one of its peers closes), and
- * report the peers they return. A bad URL fails at start; after
+ * each tracker's interval (and to a WebSocket tracker soon after one of its peers failed to
+ * connect), and report the peers they return. A bad URL fails at start; after
  * that a tracker's trouble is a warning. With only WebSocket trackers the port may be 0 (a peer
  * that accepts WebRTC only: those trackers never hand out addresses).
  */
@@ -35,16 +35,18 @@ export interface TrackerDiscoveryOptions extends DiscoveryOptions {
   readonly minIntervalMs?: number;
   /** Whether more WebRTC peers are welcome now (e.g. a free slot); yes when not given. */
   readonly wantWebRtcPeers?: () => boolean;
-  /** How soon to announce again after a WebRTC peer closes; 5 s by default. */
+  /** How soon to announce again after a WebRTC peer closes unconnected; 5 s by default. */
   readonly reannounceAfterLossMs?: number;
 }
 
 const DEFAULT_MIN_INTERVAL_MS = 60_000;
 /**
- * After a WebRTC peer from a WebSocket tracker closes, that tracker is told again this soon (an
- * announce carries fresh offers), not at its interval of minutes: a peer still online meets us
- * again, and a setup that failed is tried again (node-datachannel now and then fails to set up
- * an offer on a busy machine). At most once per this long per tracker, as the page does.
+ * After a WebRTC peer from a WebSocket tracker closes before it connected, that tracker is told
+ * again this soon (an announce carries fresh offers), not at its interval of minutes: a setup
+ * that failed is tried again (node-datachannel now and then fails one on a busy machine). At
+ * most once per this long per tracker. Not after a peer that connected: the swarm refuses a
+ * second connection to a peer it already has (over TCP, say), and announcing again after each
+ * refusal would set up and refuse one every few seconds.
  */
 const REANNOUNCE_AFTER_LOSS_MS = 5_000;
 /**
@@ -150,7 +152,11 @@ function start(options: TrackerDiscoveryOptions): Discovery {
     client.on('peer', (peer) => {
       if (typeof peer !== 'string') {
         if (!closed && options.onWebRtcPeer) {
-          peer.once('close', () => reannounceSoon(client));
+          let connected = false;
+          peer.once('connect', () => (connected = true));
+          peer.once('close', () => {
+            if (!connected) reannounceSoon(client);
+          });
           options.onWebRtcPeer(peer);
         } else peer.destroy();
         return;
