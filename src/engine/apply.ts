@@ -104,6 +104,7 @@ async function commitStaged(
     throw err;
   }
 }
+
 /**
  * Files written at once: each is written whole and fsynced before its rename, and a file's
  * create, fsync and rename cost about 1 ms of the disk's time here whatever its size, so many

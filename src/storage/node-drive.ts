@@ -2,9 +2,9 @@
  * The Node fs drive (the Drive port, core/drive.ts). Writes go to a temporary file beside the
  * target, are fsynced with their mtime and mode set, then renamed into place (a staged file
  * waits in the root until its commit: in no directory of the user's, whose removal or rename
- * it would get in the way of). Paths that cross
- * a symlink are refused: each operation compares the parent's realpath with the path it should
- * be, so nothing is read or written outside the root, even through a link a user made.
+ * it would get in the way of). Paths that cross a symlink are refused: each operation compares
+ * the parent's realpath with the path it should be, so nothing is read or written outside the
+ * root, even through a link a user made.
  */
 import { constants, type Stats } from 'node:fs';
 import { access, lstat, lutimes, mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
